@@ -1,0 +1,48 @@
+# Time namespaces, completed: a patch series on Debian's linux-source-6.12
+# and the harness that builds, boots and tests it.  See README.md.
+#
+#   make run [ARCH=x86_64] [CMD='...']   build, boot, demo (or run CMD)
+#   make check [ARCH=...] [VARIANT=...]  the tests, every booted ARCH by default
+#   make shell [ARCH=x86_64]             an interactive guest
+#   make build ARCH=...                  the kernel only
+#   make tree / export / series-check / lint   the series workflow
+#   make test-harness                    the harness's own tests
+
+SHELL := /bin/bash
+VARIANT ?= default
+H := harness
+
+.PHONY: run shell check build tree export series-check lint test-harness clean help
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+run:
+	@$(H)/run.sh run $(or $(ARCH),x86_64) $(VARIANT)
+
+shell:
+	@$(H)/run.sh shell $(or $(ARCH),x86_64) $(VARIANT)
+
+check:
+	@$(H)/check.sh $(VARIANT) $(ARCH)
+
+build:
+	@$(H)/build.sh $(or $(ARCH),x86_64) $(VARIANT)
+
+tree:
+	@$(H)/tree.sh
+
+export:
+	@$(H)/export.sh
+
+series-check:
+	@$(H)/series-check.sh
+
+lint:
+	@$(H)/lint.sh
+
+test-harness:
+	@$(H)/test-harness.sh
+
+clean:
+	rm -rf build/out build/run build/logs

@@ -1,0 +1,101 @@
+# Shared by every harness script: paths, messages, arch and variant lookup,
+# package checks.  Source it; it defines functions only.
+# shellcheck shell=bash
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${HARNESS_BUILD:-$TOP/build}
+TREE=$BUILD/tree
+PATCHES=${HARNESS_PATCHES:-$TOP/patches}
+VARIANTS="default debug"
+BOOTED_ARCHES="x86_64"
+BUILD_ONLY_ARCHES=""
+
+# A top-level "make ARCH=..." must never reach a kernel make through the
+# environment: every kernel make gets ARCH and CROSS_COMPILE explicitly.
+unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL ARCH CROSS_COMPILE KBUILD_OUTPUT
+
+say()  { printf '%s\n' "$*"; }
+step() { printf '==> %s\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+all_arches() { echo $BOOTED_ARCHES $BUILD_ONLY_ARCHES; }
+
+# load_arch NAME: read harness/arch/NAME.sh (HARCH, KARCH, CROSS, ...).
+load_arch() {
+	local name=$1 f=$TOP/harness/arch/$1.sh
+	[ -n "$name" ] || die "no ARCH given; valid: $(all_arches)"
+	[ -f "$f" ] || die "unknown ARCH '$name'; valid: $(all_arches)"
+	# shellcheck source=/dev/null
+	. "$f"
+	HARCH=$name
+}
+
+check_variant() {
+	case " $VARIANTS " in
+	*" $1 "*) ;;
+	*) die "unknown VARIANT '$1'; valid: $VARIANTS" ;;
+	esac
+}
+
+is_booted() { case " $BOOTED_ARCHES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# need_pkgs PKG...: install missing Debian packages when root, otherwise
+# print the exact command and stop.
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		die "missing packages; install them with:
+  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+	fi
+	step "installing ${missing[*]}"
+	apt_update_once
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		"${missing[@]}" >"$BUILD/logs/apt-install.log" 2>&1 ||
+		die "apt-get install ${missing[*]} failed; see $BUILD/logs/apt-install.log"
+}
+
+# A fresh machine has no package lists; refresh them once per build/ dir.
+apt_update_once() {
+	local stamp=$BUILD/.apt-updated
+	[ -f "$stamp" ] && [ -n "$(find "$stamp" -mmin -720 2>/dev/null)" ] && return 0
+	[ "$(id -u)" -eq 0 ] || return 0
+	step "apt-get update"
+	apt-get update >"$BUILD/logs/apt-update.log" 2>&1 ||
+		die "apt-get update failed; see $BUILD/logs/apt-update.log"
+	touch "$stamp"
+}
+
+# Host tools every command needs.
+HOST_PKGS="git make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio xz-utils ccache perl python3 qemu-system-x86 python3-ply"
+
+mkdir -p "$BUILD/logs"
+
+# --- the series -------------------------------------------------------------
+
+# Patch names in series order.
+series_patches() {
+	[ -f "$PATCHES/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$PATCHES/series"
+}
+
+# Options that make an unchanged commit export to an unchanged file.
+FORMAT_PATCH="format-patch --zero-commit --no-signature --full-index --no-numbered
+	--subject-prefix=PATCH --no-cover-letter --no-thread --no-base --stat=72
+	--no-notes --no-renames --diff-algorithm=myers --no-relative"
+GIT_PIN="-c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false
+	-c format.signOff=false -c format.headers=
+	-c format.useAutoBase=false -c core.quotePath=true"
+
+# export_to DIR: write the tree's commits after "base" to DIR.
+export_to() {
+	# shellcheck disable=SC2086
+	git -C "$TREE" $GIT_PIN $FORMAT_PATCH -q -o "$1" base..HEAD >/dev/null
+}
+
+tree_base_version() { git -C "$TREE" config --get harness.base 2>/dev/null; }

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The harness's own tests: bad input gets a clear error, a broken patch or a
+# dying guest fails loudly, and nothing hangs.  Needs a built x86_64 kernel
+# (make check builds it) for the guest cases.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+passed=0 failed=0
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# expect NAME RC PATTERN CMD...: CMD exits with RC (any non-zero for "fail")
+# and its output matches the extended regex PATTERN.
+expect() {
+	local name=$1 want=$2 pat=$3 rc
+	shift 3
+	"$@" >"$T/out" 2>&1
+	rc=$?
+	if { [ "$want" = fail ] && [ $rc -ne 0 ]; } || [ "$want" = "$rc" ]; then
+		if grep -qE -- "$pat" "$T/out"; then
+			passed=$((passed + 1))
+			say "ok - $name"
+			return
+		fi
+	fi
+	failed=$((failed + 1))
+	say "not ok - $name (exit $rc, wanted $want and /$pat/); output:"
+	tail -n 15 "$T/out" | sed 's/^/    /'
+}
+
+cd "$TOP" || exit 1
+
+expect "unknown ARCH lists the valid ones" fail "unknown ARCH 'vax'; valid: x86_64" \
+	make -s check ARCH=vax
+expect "unknown VARIANT lists the valid ones" fail "unknown VARIANT 'fast'; valid: default debug" \
+	make -s run VARIANT=fast
+expect "unknown mode is refused" fail "unknown mode" harness/run.sh frobnicate x86_64 default
+
+# A patch that cannot apply names itself and the base, and fails.
+mkdir -p "$T/patches" "$T/build/logs"
+ln -s "$BUILD/base" "$T/build/base"
+cat >"$T/patches/0001-broken.patch" <<'PATCH'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: Harness Test <harness@localhost>
+Date: Thu, 1 Jan 2026 00:00:00 +0000
+Subject: [PATCH] timens: Change a line that is not there
+
+Signed-off-by: Harness Test <harness@localhost>
+---
+ kernel/time/namespace.c | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/kernel/time/namespace.c b/kernel/time/namespace.c
+--- a/kernel/time/namespace.c
++++ b/kernel/time/namespace.c
+@@ -1,3 +1,3 @@
+-this line is not in the base
++neither is this one
+ // SPDX-License-Identifier: GPL-2.0
+ /*
+PATCH
+printf '# broken on purpose\n0001-broken.patch\n' >"$T/patches/series"
+expect "a broken patch fails, naming the patch and the base" fail \
+	"patch 0001-broken.patch does not apply to linux-source-6.12 [0-9]" \
+	env HARNESS_PATCHES="$T/patches" HARNESS_BUILD="$T/build" harness/tree.sh
+
+# The series round trip: export from an unchanged tree changes no byte.
+expect "series-check passes" 0 "agree" harness/series-check.sh
+expect "export of an unchanged tree leaves git status clean" 0 "^$" \
+	bash -c 'harness/export.sh >/dev/null && git status --porcelain -- patches'
+
+# The judge of a console log: a splat fails even when the tests passed.
+cat >"$T/splat.log" <<'LOG'
+harness: clocksource tsc
+harness: vdso live
+TAP version 13
+1..1
+ok 1 selftests: timens:timens
+[   12.345678] ------------[ cut here ]------------
+[   12.345679] WARNING: CPU: 0 PID: 1 at kernel/time/namespace.c:1 f+0x0/0x0
+harness: clocksource-end tsc
+harness: status 0
+LOG
+expect "a WARNING on the console fails the run" fail "kernel splat" \
+	harness/ktap.sh "$T/splat.log" test --tests
+sed -e '/cut here/d' -e '/WARNING/d' -e 's/clocksource-end tsc/clocksource-end hpet/' \
+	"$T/splat.log" >"$T/cs.log"
+expect "a clocksource change fails the run" fail "clocksource changed during the run: tsc -> hpet" \
+	harness/ktap.sh "$T/cs.log" test --tests
+sed -e '/cut here/d' -e '/WARNING/d' -e 's/^ok 1/not ok 1/' "$T/splat.log" >"$T/nok.log"
+expect "a failing test is counted" fail "0 passed, 1 failed, 0 skipped" \
+	harness/ktap.sh "$T/nok.log" test --tests
+sed -e '/cut here/d' -e '/WARNING/d' "$T/splat.log" >"$T/good.log"
+expect "a clean log passes" 0 "1 passed, 0 failed, 0 skipped" \
+	harness/ktap.sh "$T/good.log" test --tests
+
+# Guests: a command's status comes back; a panic or a hang ends the run.
+expect "make run CMD returns the command's status" 3 "^hello from the guest$" \
+	make -s run CMD='echo hello from the guest; exit 3'
+expect "a guest that panics fails with the console tail" 125 "Kernel panic" \
+	make -s run CMD='echo c >/proc/sysrq-trigger'
+expect "a guest that hangs is killed at TIMEOUT" 124 "timed out after 30 s" \
+	env TIMEOUT=30 make -s run CMD='sleep 1000'
+
+echo "test-harness: $passed passed, $failed failed"
+[ $failed -eq 0 ]
