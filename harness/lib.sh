@@ -72,7 +72,7 @@ apt_update_once() {
 }
 
 # Host tools every command needs.
-HOST_PKGS="git make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio xz-utils ccache perl python3 qemu-system-x86 python3-ply"
+HOST_PKGS="git make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio xz-utils ccache perl python3 qemu-system-x86 python3-ply python3-git"
 
 mkdir -p "$BUILD/logs"
 

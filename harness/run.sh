@@ -81,6 +81,8 @@ run)
 	if ! "$TOP/harness/ktap.sh" "$RUN/console.log" "$HARCH ($VARIANT)" >"$RUN/verdict" 2>&1; then
 		grep -v ' passed, ' "$RUN/verdict" >&2
 	fi
+	# make can only exit 0 or 2: say the status for those who run make.
+	[ $rc -eq 0 ] || say "command exited with status $rc" >&2
 	exit $rc
 	;;
 shell)

@@ -18,6 +18,7 @@ apply_series() {
 		if ! git -C "$dir" am -q --keep-cr "$PATCHES/$p" >"$BUILD/logs/git-am.log" 2>&1; then
 			git -C "$dir" am --abort >/dev/null 2>&1 || true
 			sed 's/^/    /' "$BUILD/logs/git-am.log" >&2
+			[ "$dir" = "$TREE.tmp" ] && rm -rf "$dir"
 			die "patch $p does not apply to linux-source-6.12 $VER"
 		fi
 		n=$((n + 1))
@@ -38,6 +39,8 @@ make_tree() {
 	sed -i -e '/^\/\*$/d' -e '/^!\/debian\/$/d' "$tmp/.gitignore"
 	git -C "$tmp" init -q -b series
 	git -C "$tmp" config harness.base "$VER"
+	# No background gc in a tree that may be deleted at any moment.
+	git -C "$tmp" config gc.auto 0
 	git -C "$tmp" config user.name >/dev/null 2>&1 ||
 		git -C "$tmp" config user.name "timens series"
 	git -C "$tmp" config user.email >/dev/null 2>&1 ||
