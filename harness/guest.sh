@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# guest.sh ARCH VARIANT JOBFILE LOG [interactive]: boot build/out/ARCH-VARIANT
-# under QEMU with the harness init running JOBFILE, console to LOG and to
-# stdout.  Never hangs: TIMEOUT (seconds) kills QEMU.  Exit status: the
-# guest's status line, or 124 on time-out, or 125 when the guest died.
+# guest.sh ARCH VARIANT JOBS LOG [interactive]: boot build/out/ARCH-VARIANT
+# under QEMU with the harness init running the job file JOBS (for ROOT_MODE
+# initramfs, JOBS is the initramfs, which holds it as /harness/jobs), console
+# to LOG and to stdout.  Never hangs: TIMEOUT (seconds) kills QEMU.  Exit
+# status: the guest's status line, or 124 on time-out, or 125 when the guest
+# died.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,13 +16,17 @@ INTERACTIVE=${5:-}
 O=$BUILD/out/$HARCH-$VARIANT
 INIT=$BUILD/out/init/init-$HARCH
 TIMEOUT=${TIMEOUT:-900}
+[ -n "${QEMU:-}" ] || die "$HARCH is build-only: no QEMU machine for it"
 [ -f "$O/$IMAGE" ] || die "no kernel at $O/$IMAGE; build it first"
 
 accel() {
+	local tcg="-accel tcg"
+	# One thread per vCPU; not every target has it, and one vCPU needs none.
+	[ "$SMP" -gt 1 ] && tcg="-accel tcg,thread=multi"
 	case "${KVM:-auto}" in
 	1 | yes) echo "-accel kvm" ;;
-	0 | no) echo "-accel tcg,thread=multi" ;;
-	auto) if kvm_works; then echo "-accel kvm"; else echo "-accel tcg,thread=multi"; fi ;;
+	0 | no) echo "$tcg" ;;
+	auto) if kvm_works; then echo "-accel kvm"; else echo "$tcg"; fi ;;
 	*) die "KVM=${KVM} is not one of: auto 1 0" ;;
 	esac
 }
@@ -61,8 +67,8 @@ initramfs)
 	;;
 esac
 
-MEM=${MEM:-2G}
-SMP=${SMP:-2}
+MEM=${MEM:-${QEMU_MEM:-2G}}
+SMP=${SMP:-${QEMU_SMP:-2}}
 ICOUNT=()
 if [ -n "${ICOUNT_SHIFT:-}" ]; then
 	# The instruction clock: one vCPU, guest time = executed instructions.

@@ -39,8 +39,10 @@ if [ "$TESTS" = --tests ]; then
 		ok\ *'# SKIP'*)
 			skipped=$((skipped + 1))
 			name=$(echo "$l" | sed 's/^ok [0-9]* selftests: \([^ ]*\).*/\1/')
-			why=$(awk -v n="# selftests: $name" '$0==n{f=1;next} f&&/^# selftests: /{f=0} f&&/SKIP/{l=$0} END{print l}' "$LOG")
-			say "$LABEL: skipped $name: ${why#\# }"
+			# The reason: the last SKIP the test printed before its result.
+			why=$(awk -v n="# selftests: $name" '$0==n{f=1;next} f&&/^(not )?ok [0-9]+ /{f=0}
+				f&&/SKIP/{l=$0; sub(/.*SKIP:? */,"",l)} END{print l}' "$LOG")
+			say "$LABEL: skipped $name: ${why:-no reason given}"
 			;;
 		'ok '*) passed=$((passed + 1)) ;;
 		esac

@@ -7,8 +7,8 @@ BUILD=${HARNESS_BUILD:-$TOP/build}
 TREE=$BUILD/tree
 PATCHES=${HARNESS_PATCHES:-$TOP/patches}
 VARIANTS="default debug"
-BOOTED_ARCHES="x86_64"
-BUILD_ONLY_ARCHES=""
+BOOTED_ARCHES="x86_64 arm64 arm mips"
+BUILD_ONLY_ARCHES="riscv64 ppc64le s390x"
 
 # A top-level "make ARCH=..." must never reach a kernel make through the
 # environment: every kernel make gets ARCH and CROSS_COMPILE explicitly.
@@ -21,11 +21,25 @@ die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 all_arches() { echo $BOOTED_ARCHES $BUILD_ONLY_ARCHES; }
 
-# load_arch NAME: read harness/arch/NAME.sh (HARCH, KARCH, CROSS, ...).
+# load_arch NAME: read harness/arch/NAME.sh.  An arch file sets
+#   KARCH CROSS IMAGE KASAN PKGS       the kernel build, its Debian packages
+#   KMAKE_ARGS                         extra arguments of every kernel make
+#   PENDING_CONFIG                     fragment options the series is to make
+#                                      possible here: missing is a note, not
+#                                      a stop
+# and, for a booted arch,
+#   ROOT_MODE                          hostroot (virtio-9p) or initramfs
+#   QEMU QEMU_ARGS QEMU_MEM QEMU_SMP   the machine (MEM and SMP override)
+#   CONSOLE KERNEL_ARGS                the kernel command line
+#   ELF_MACHINE                        what readelf says of CMD's programs
+#   COMPAT_KARCH COMPAT_CROSS          the kselftests again as 32-bit programs
 load_arch() {
 	local name=$1 f=$TOP/harness/arch/$1.sh
 	[ -n "$name" ] || die "no ARCH given; valid: $(all_arches)"
 	[ -f "$f" ] || die "unknown ARCH '$name'; valid: $(all_arches)"
+	unset KARCH CROSS IMAGE KASAN PKGS KMAKE_ARGS PENDING_CONFIG ROOT_MODE \
+		QEMU QEMU_ARGS QEMU_MEM QEMU_SMP CONSOLE KERNEL_ARGS ELF_MACHINE \
+		COMPAT_KARCH COMPAT_CROSS
 	# shellcheck source=/dev/null
 	. "$f"
 	HARCH=$name

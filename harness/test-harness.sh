@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The harness's own tests: bad input gets a clear error, a broken patch or a
-# dying guest fails loudly, and nothing hangs.  Needs a built x86_64 kernel
-# (make check builds it) for the guest cases.
+# dying guest fails loudly, and nothing hangs.  Needs built x86_64 and arm
+# kernels (make check builds them) for the guest cases.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -41,6 +41,17 @@ expect "unknown ARCH lists the valid ones" fail "unknown ARCH 'vax'; valid: x86_
 expect "unknown VARIANT lists the valid ones" fail "unknown VARIANT 'fast'; valid: default debug" \
 	make -s run VARIANT=fast
 expect "unknown mode is refused" fail "unknown mode" harness/run.sh frobnicate x86_64 default
+expect "a build-only ARCH does not boot" fail "riscv64 is build-only" make -s run ARCH=riscv64
+
+# On an initramfs guest CMD's first word is a static program of the host,
+# checked before anything is built.
+expect "an initramfs CMD that is no file is named" fail "'/nonexistent/prog' is not a file on the host" \
+	make -s run ARCH=arm CMD='/nonexistent/prog arg'
+printf '#include <stdio.h>\nint main(void) { puts("hello from arm"); return 3; }\n' >"$T/prog.c"
+arm-linux-gnueabihf-gcc -o "$T/dynamic" "$T/prog.c"
+arm-linux-gnueabihf-gcc -static -o "$T/static" "$T/prog.c"
+expect "an initramfs CMD that is dynamically linked is refused" fail "dynamically linked.*-static" \
+	make -s run ARCH=arm CMD="$T/dynamic"
 
 # A patch that cannot apply names itself and the base, and fails.
 mkdir -p "$T/patches" "$T/build/logs"
@@ -100,6 +111,19 @@ expect "a failing test is counted" fail "0 passed, 1 failed, 0 skipped" \
 sed -e '/cut here/d' -e '/WARNING/d' "$T/splat.log" >"$T/good.log"
 expect "a clean log passes" 0 "1 passed, 0 failed, 0 skipped" \
 	harness/ktap.sh "$T/good.log" test --tests
+cat >"$T/skip.log" <<'LOG'
+harness: clocksource MIPS
+harness: vdso live
+TAP version 13
+1..1
+# selftests: timens:timens
+# 1..0 # SKIP Time namespaces are not supported
+ok 1 selftests: timens:timens # SKIP
+harness: clocksource-end MIPS
+harness: status 0
+LOG
+expect "a skip is counted, with its reason" 0 "skipped timens:timens: Time namespaces are not supported" \
+	harness/ktap.sh "$T/skip.log" test --tests
 
 # Guests: a command's status comes back; a panic or a hang ends the run.
 # (make itself exits 2 on any failure; run.sh gives the exact status.)
@@ -107,6 +131,8 @@ expect "run CMD returns the command's status" 3 "^hello from the guest$" \
 	env CMD='echo hello from the guest; exit 3' harness/run.sh run x86_64 default
 expect "make run CMD fails when the command fails, naming its status" fail \
 	"command exited with status 3" make -s run CMD='exit 3'
+expect "a static program on an initramfs guest returns its status" 3 "^hello from arm$" \
+	env CMD="$T/static" harness/run.sh run arm default
 expect "a guest that panics fails with the console tail" 125 "guest ended without reporting a status && Kernel panic" \
 	env CMD='echo c >/proc/sysrq-trigger' harness/run.sh run x86_64 default
 expect "a guest that hangs is killed at TIMEOUT" 124 "timed out after 30 s" \

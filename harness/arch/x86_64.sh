@@ -10,3 +10,6 @@ QEMU_ARGS="-M q35 -cpu max"
 CONSOLE=ttyS0
 # Calibrated TSC; the watchdog must not swap it for HPET mid-run under load.
 KERNEL_ARGS="tsc=reliable"
+# The timens kselftests again as static i686 programs: the compat vDSO.
+COMPAT_KARCH=x86
+COMPAT_CROSS=i686-linux-gnu-

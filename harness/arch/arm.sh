@@ -1,0 +1,15 @@
+# arm: virt + cortex-a15 under qemu-system-arm, root = an initramfs.
+KARCH=arm
+CROSS=arm-linux-gnueabihf-
+IMAGE=arch/arm/boot/zImage
+ROOT_MODE=initramfs
+KASAN=yes
+PKGS="qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross"
+QEMU=qemu-system-arm
+QEMU_ARGS="-M virt -cpu cortex-a15"
+# Plenty for the tests; a 32-bit kernel without HIGHMEM cannot use 2G anyway.
+QEMU_MEM=512M
+CONSOLE=ttyAMA0
+ELF_MACHINE="ARM, little endian"
+# 6.12 cannot give 32-bit arm time namespaces: the series adds them.
+PENDING_CONFIG="CONFIG_TIME_NS"

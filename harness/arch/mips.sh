@@ -1,0 +1,17 @@
+# mips: 32-bit big-endian malta (24Kf) under qemu-system-mips, root = an
+# initramfs.
+KARCH=mips
+CROSS=mips-linux-gnu-
+IMAGE=vmlinux
+ROOT_MODE=initramfs
+KASAN=no
+PKGS="qemu-system-mips gcc-mips-linux-gnu libc6-dev-mips-cross"
+QEMU=qemu-system-mips
+QEMU_ARGS="-M malta -cpu 24Kf"
+# Malta's lowmem is 256 MiB; its 24Kf is one core, and mips has no MTTCG.
+QEMU_MEM=256M
+QEMU_SMP=1
+CONSOLE=ttyS0
+ELF_MACHINE="MIPS R3000, big endian"
+# 6.12 cannot give mips time namespaces: the series adds them.
+PENDING_CONFIG="CONFIG_TIME_NS"
