@@ -11,5 +11,3 @@ QEMU_ARGS="-M virt -cpu cortex-a15"
 QEMU_MEM=512M
 CONSOLE=ttyAMA0
 ELF_MACHINE="ARM, little endian"
-# 6.12 cannot give 32-bit arm time namespaces: the series adds them.
-PENDING_CONFIG="CONFIG_TIME_NS"

@@ -13,5 +13,3 @@ QEMU_MEM=256M
 QEMU_SMP=1
 CONSOLE=ttyS0
 ELF_MACHINE="MIPS R3000, big endian"
-# 6.12 cannot give mips time namespaces: the series adds them.
-PENDING_CONFIG="CONFIG_TIME_NS"
