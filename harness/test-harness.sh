@@ -138,5 +138,13 @@ expect "a guest that panics fails with the console tail" 125 "guest ended withou
 expect "a guest that hangs is killed at TIMEOUT" 124 "timed out after 30 s" \
 	env TIMEOUT=30 CMD='sleep 1000' harness/run.sh run x86_64 default
 
+# A checkout under /tmp (or /root) stays visible in the host-root guest,
+# whose init puts a tmpfs there.
+mkdir -p "$T/keep"
+cp "$BUILD/out/x86_64-default/kselftest/timens/vdso_seccomp" "$T/keep/"
+printf 'cd\t%s\ntest\ttimens:vdso_seccomp\t90\t%s\n' "$T/keep" "$T/keep/vdso_seccomp" >"$T/keep/jobs"
+expect "a checkout under the guest's tmpfs /tmp still runs" 0 "^ok 1 selftests: timens:vdso_seccomp$" \
+	env TIMEOUT=120 harness/guest.sh x86_64 default "$T/keep/jobs" "$T/keep/console.log"
+
 echo "test-harness: $passed passed, $failed failed"
 [ $failed -eq 0 ]

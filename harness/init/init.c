@@ -89,6 +89,40 @@ static void mount_fs(const char *src, const char *dir, const char *type,
 		say("warning: mount %s on %s: %s", type, dir, strerror(errno));
 }
 
+/*
+ * Mount a tmpfs on DIR.  On the host-root guest the harness's own files are
+ * the host's, and the checkout may live under DIR (/tmp, /root, ...): keep
+ * the part of DIR that holds the job file visible through the new tmpfs.
+ */
+static const char *jobfile = "/harness/jobs";
+
+static void mount_tmpfs(const char *dir)
+{
+	static const char saved[] = "/dev/.harness-host";
+	size_t len = strlen(dir);
+	char keep[512], from[600];
+	const char *end;
+
+	if (strncmp(jobfile, dir, len) || jobfile[len] != '/') {
+		mount_fs("tmpfs", dir, "tmpfs", "mode=1777");
+		return;
+	}
+	end = strchr(jobfile + len + 1, '/');
+	snprintf(keep, sizeof(keep), "%.*s",
+		 (int)(end ? end - jobfile : (long)strlen(jobfile)), jobfile);
+	snprintf(from, sizeof(from), "%s%s", saved, keep + len);
+	mkdir(saved, 0755);
+	if (mount(dir, saved, NULL, MS_BIND, NULL)) {
+		say("warning: cannot keep %s: %s", keep, strerror(errno));
+		return;
+	}
+	mount_fs("tmpfs", dir, "tmpfs", "mode=1777");
+	mkdir(keep, 0755);
+	if (mount(from, keep, NULL, MS_BIND | MS_REC, NULL))
+		say("warning: cannot keep %s: %s", keep, strerror(errno));
+	umount2(saved, MNT_DETACH);
+}
+
 static void setup_console(void)
 {
 	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
@@ -392,7 +426,7 @@ static int run_jobs(void)
 		struct job *j = &jobs[i];
 
 		if (!strcmp(j->kind, "tmpfs") && j->argc == 1) {
-			mount_fs("tmpfs", j->argv[0], "tmpfs", "mode=1777");
+			mount_tmpfs(j->argv[0]);
 		} else if (!strcmp(j->kind, "env") && j->argc == 1) {
 			putenv(j->argv[0]);
 		} else if (!strcmp(j->kind, "cd") && j->argc == 1) {
@@ -418,7 +452,6 @@ static int run_jobs(void)
 
 int main(int argc, char **argv)
 {
-	const char *jobfile = argc > 1 ? argv[1] : "/harness/jobs";
 	char cs_start[64], release[128];
 	int status;
 
@@ -426,8 +459,10 @@ int main(int argc, char **argv)
 	mount_fs("sysfs", "/sys", "sysfs", NULL);
 	mount_fs("devtmpfs", "/dev", "devtmpfs", NULL);
 	setup_console();
-	mount_fs("tmpfs", "/tmp", "tmpfs", "mode=1777");
+	if (argc > 1)
+		jobfile = argv[1];
 	mount_fs("tmpfs", "/run", "tmpfs", "mode=755");
+	mount_tmpfs("/tmp");
 	mkdir("/dev/pts", 0755);
 	mount_fs("devpts", "/dev/pts", "devpts", NULL);
 	mkdir("/dev/mqueue", 0755);
