@@ -30,10 +30,13 @@ fragments() {
 	echo "$TREE/kernel/configs/tiny.config"
 	echo "$TOP/configs/common.config"
 	echo "$TOP/configs/$HARCH.config"
-	if [ "$VARIANT" = debug ]; then
+	case "$VARIANT" in
+	debug)
 		echo "$TOP/configs/debug.config"
 		[ "$KASAN" = yes ] && echo "$TOP/configs/kasan.config"
-	fi
+		;;
+	notimens) echo "$TOP/configs/notimens.config" ;;
+	esac
 	return 0
 }
 

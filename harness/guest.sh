@@ -72,8 +72,10 @@ SMP=${SMP:-${QEMU_SMP:-2}}
 ICOUNT=()
 if [ -n "${ICOUNT_SHIFT:-}" ]; then
 	# The instruction clock: one vCPU, guest time = executed instructions.
+	# The RTC must run on that clock too: malta calibrates its CPU counter
+	# against it, and a host-time RTC makes guest time run 40 times slow.
 	SMP=1
-	ICOUNT=(-icount "shift=$ICOUNT_SHIFT,sleep=off")
+	ICOUNT=(-icount "shift=$ICOUNT_SHIFT,sleep=off" -rtc clock=vm)
 fi
 
 # shellcheck disable=SC2046,SC2086

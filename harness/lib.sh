@@ -6,7 +6,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${HARNESS_BUILD:-$TOP/build}
 TREE=$BUILD/tree
 PATCHES=${HARNESS_PATCHES:-$TOP/patches}
-VARIANTS="default debug"
+VARIANTS="default debug notimens"
 BOOTED_ARCHES="x86_64 arm64 arm mips"
 BUILD_ONLY_ARCHES="riscv64 ppc64le s390x"
 
