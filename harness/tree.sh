@@ -59,6 +59,12 @@ if [ ! -d "$TREE/.git" ]; then
 	exit 0
 fi
 
+# DIRTY=1: try the tree as it stands, before committing and exporting.
+if [ "${DIRTY:-}" = 1 ]; then
+	say "DIRTY=1: using build/tree as it stands, uncommitted changes included"
+	exit 0
+fi
+
 if "$TOP/harness/series-check.sh" --quiet; then
 	say "build/tree matches patches/ on linux-source-6.12 $(tree_base_version)"
 	exit 0
