@@ -30,7 +30,7 @@ expect() {
 		fi
 	fi
 	failed=$((failed + 1))
-	say "not ok - $name (exit $rc, wanted $want and /$pat/); output:"
+	say "not ok - $name (exit $rc, wanted $want and /$3/); output:"
 	tail -n 15 "$T/out" | sed 's/^/    /'
 }
 
