@@ -5,6 +5,8 @@
 #   make check [ARCH=...] [VARIANT=...]  the tests, every booted ARCH by default
 #   make shell [ARCH=x86_64]             an interactive guest
 #   make build ARCH=...                  the kernel only
+#   make bench [ARCH=x86_64] [BENCH=...] the series against the unpatched base:
+#                                        clock reads, timers, namespaces (slow)
 #   make tree / export / series-check / lint   the series workflow
 #   make test-harness                    the harness's own tests
 
@@ -12,7 +14,7 @@ SHELL := /bin/bash
 VARIANT ?= default
 H := harness
 
-.PHONY: run shell check build tree export series-check lint test-harness clean help
+.PHONY: run shell check build bench tree export series-check lint test-harness clean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -28,6 +30,9 @@ check:
 
 build:
 	@$(H)/build.sh $(or $(ARCH),x86_64) $(VARIANT)
+
+bench:
+	@$(H)/bench.sh $(or $(ARCH),x86_64)
 
 tree:
 	@$(H)/tree.sh
@@ -45,4 +50,4 @@ test-harness:
 	@$(H)/test-harness.sh
 
 clean:
-	rm -rf build/out build/run build/logs
+	rm -rf build/out build/run build/logs build/bench build/unpatched/out build/unpatched/run

@@ -14,20 +14,25 @@ shift 2 || true
 
 # shellcheck disable=SC2086
 need_pkgs $HOST_PKGS $PKGS ${CROSS:+gcc-${CROSS%-}}
-[ -d "$TREE/.git" ] || "$TOP/harness/tree.sh"
+need_ktree
 
-O=$BUILD/out/$HARCH-$VARIANT
+O=$KROOT/out/$HARCH-$VARIANT
+LOG=$HARCH-$VARIANT$KNAME
 mkdir -p "$O"
 export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+# Hash paths relative to the build directory: the series and the base
+# (build/unpatched, same layout) then share entries for untouched files, and
+# so do two checkouts of this repository.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 kmake() {
 	# shellcheck disable=SC2086
-	make -C "$TREE" O="$O" ARCH="$KARCH" CROSS_COMPILE="$CROSS" ${KMAKE_ARGS:-} \
+	make -C "$KTREE" O="$O" ARCH="$KARCH" CROSS_COMPILE="$CROSS" ${KMAKE_ARGS:-} \
 		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
 }
 
 fragments() {
-	echo "$TREE/kernel/configs/tiny.config"
+	echo "$KTREE/kernel/configs/tiny.config"
 	echo "$TOP/configs/common.config"
 	echo "$TOP/configs/$HARCH.config"
 	case "$VARIANT" in
@@ -54,8 +59,8 @@ configure() {
 	# shellcheck disable=SC2046
 	cat $(fragments) >"$frag"
 	KCONFIG_ALLCONFIG=$frag KCONFIG_CONFIG=.config.next \
-		kmake -s allnoconfig >"$BUILD/logs/kconfig-$HARCH-$VARIANT.log" 2>&1 ||
-		{ cat "$BUILD/logs/kconfig-$HARCH-$VARIANT.log" >&2; die "kconfig failed"; }
+		kmake -s allnoconfig >"$BUILD/logs/kconfig-$LOG.log" 2>&1 ||
+		{ cat "$BUILD/logs/kconfig-$LOG.log" >&2; die "kconfig failed"; }
 	# Every option a fragment asks for must be what it got: a silently
 	# dropped option is a test that silently stops testing.  Options of
 	# PENDING_CONFIG are the exception the series is to remove: until it
@@ -73,7 +78,7 @@ configure() {
 		*:no) warn "config: $sym=$val requested, got '${got:-unset}'"; bad=1 ;;
 		esac
 	done < <(requests)
-	[ $bad -eq 0 ] || die "configs/ asks for options $HARCH cannot have (see above)"
+	[ $bad -eq 0 ] || die "configs/ asks for options $HARCH cannot have (see above)${KNAME:+; the unpatched base lacks what the series adds: make bench builds it as BENCH_BASE_VARIANT of harness/arch/$HARCH.sh}"
 	[ ${#pending[@]} -eq 0 ] ||
 		say "NOTE: $HARCH lacks ${pending[*]} until the series provides it (PENDING_CONFIG in harness/arch/$HARCH.sh); tests that need it will skip"
 	if ! cmp -s "$O/.config.next" "$O/.config"; then
@@ -81,11 +86,11 @@ configure() {
 	fi
 }
 
-step "building $HARCH ($VARIANT) in build/out/$HARCH-$VARIANT"
+step "building $HARCH ($VARIANT${KNAME:+, unpatched base}) in ${O#"$TOP"/}"
 configure
 start=$(date +%s)
-if ! kmake ${@:-all} >"$BUILD/logs/build-$HARCH-$VARIANT.log" 2>&1; then
-	grep -E 'error|Error' "$BUILD/logs/build-$HARCH-$VARIANT.log" | head -n 20 >&2
-	die "kernel build failed for $HARCH ($VARIANT); full log: build/logs/build-$HARCH-$VARIANT.log"
+if ! kmake ${@:-all} >"$BUILD/logs/build-$LOG.log" 2>&1; then
+	grep -E 'error|Error' "$BUILD/logs/build-$LOG.log" | head -n 20 >&2
+	die "kernel build failed for $HARCH ($VARIANT); full log: build/logs/build-$LOG.log"
 fi
-say "built $HARCH ($VARIANT) in $(($(date +%s) - start)) s: build/out/$HARCH-$VARIANT/$IMAGE"
+say "built $HARCH ($VARIANT${KNAME:+, unpatched base}) in $(($(date +%s) - start)) s: ${O#"$TOP"/}/$IMAGE"

@@ -13,7 +13,7 @@ VARIANT=$2
 JOBS=$3
 LOG=$4
 INTERACTIVE=${5:-}
-O=$BUILD/out/$HARCH-$VARIANT
+O=$KROOT/out/$HARCH-$VARIANT
 INIT=$BUILD/out/init/init-$HARCH
 TIMEOUT=${TIMEOUT:-900}
 [ -n "${QEMU:-}" ] || die "$HARCH is build-only: no QEMU machine for it"

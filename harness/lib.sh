@@ -33,13 +33,17 @@ all_arches() { echo $BOOTED_ARCHES $BUILD_ONLY_ARCHES; }
 #   CONSOLE KERNEL_ARGS                the kernel command line
 #   ELF_MACHINE                        what readelf says of CMD's programs
 #   COMPAT_KARCH COMPAT_CROSS          the kselftests again as 32-bit programs
+#   BENCH_BASE_VARIANT                 the VARIANT make bench builds the
+#                                      unpatched base as (default: default)
+#   BENCH_SKIP                         benchmarks make bench leaves out here
+#                                      unless BENCH names them
 load_arch() {
 	local name=$1 f=$TOP/harness/arch/$1.sh
 	[ -n "$name" ] || die "no ARCH given; valid: $(all_arches)"
 	[ -f "$f" ] || die "unknown ARCH '$name'; valid: $(all_arches)"
 	unset KARCH CROSS IMAGE KASAN PKGS KMAKE_ARGS PENDING_CONFIG ROOT_MODE \
 		QEMU QEMU_ARGS QEMU_MEM QEMU_SMP CONSOLE KERNEL_ARGS ELF_MACHINE \
-		COMPAT_KARCH COMPAT_CROSS
+		COMPAT_KARCH COMPAT_CROSS BENCH_BASE_VARIANT BENCH_SKIP
 	# shellcheck source=/dev/null
 	. "$f"
 	HARCH=$name
@@ -89,6 +93,45 @@ apt_update_once() {
 HOST_PKGS="git make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio xz-utils ccache perl python3 qemu-system-x86 python3-ply python3-git"
 
 mkdir -p "$BUILD/logs"
+
+# --- which kernel -----------------------------------------------------------
+
+# HARNESS_KERNEL picks the kernel source that build.sh, run.sh and guest.sh
+# use.  "series" (the default) is build/tree.  "base" is the unpatched base,
+# the tag "base" of build/tree checked out as a git worktree in
+# build/unpatched/tree, with its outputs in build/unpatched/out and /run:
+# the reference of make bench.  It mirrors build/'s layout so that, with
+# CCACHE_BASEDIR (build.sh), a file the series does not touch compiles from
+# the same relative paths, and so from the same ccache entry, in both.
+# KROOT is where a kernel's tree, out/ and run/ live; KTREE its source;
+# KNAME the suffix of its logs.
+case "${HARNESS_KERNEL:=series}" in
+series) KROOT=$BUILD KNAME= ;;
+base) KROOT=$BUILD/unpatched KNAME=-base ;;
+*) die "unknown HARNESS_KERNEL '$HARNESS_KERNEL'; valid: series base" ;;
+esac
+KTREE=$KROOT/tree
+
+# need_ktree: the source of HARNESS_KERNEL exists and is what it should be.
+# The base worktree is (re)made whenever it is missing or does not sit on
+# the tag, as after tree.sh re-made build/tree.
+need_ktree() {
+	[ -d "$TREE/.git" ] || "$TOP/harness/tree.sh"
+	[ "$HARNESS_KERNEL" = base ] || return 0
+	local want
+	want=$(git -C "$TREE" rev-parse 'base^{commit}') || die "build/tree has no tag 'base'"
+	if [ "$(git -C "$KTREE" rev-parse HEAD 2>/dev/null)" != "$want" ]; then
+		step "checking out the unpatched base (tag base of build/tree) in build/unpatched/tree"
+		rm -rf "$KTREE"
+		git -C "$TREE" worktree prune
+		mkdir -p "$KROOT"
+		git -C "$TREE" worktree add -q --detach "$KTREE" base >"$BUILD/logs/worktree.log" 2>&1 ||
+			die "cannot check out the base; see build/logs/worktree.log"
+	fi
+	# A kernel called "base" must be the base: refuse an edited checkout.
+	[ -z "$(git -C "$KTREE" status --porcelain --untracked-files=no)" ] ||
+		die "build/unpatched/tree has local changes; it must be the base as tagged (rm -rf build/unpatched/tree to re-make it)"
+}
 
 # --- the series -------------------------------------------------------------
 

@@ -54,10 +54,11 @@ if [ "$MODE" = run ] && [ -n "${CMD:-}" ] && [ "$ROOT_MODE" = initramfs ]; then
 fi
 
 "$TOP/harness/tree.sh" >/dev/null
-"$TOP/harness/build.sh" "$HARCH" "$VARIANT"
+# make bench builds its kernels once and boots each several times.
+[ "${NO_BUILD:-}" = 1 ] || "$TOP/harness/build.sh" "$HARCH" "$VARIANT"
 
-O=$BUILD/out/$HARCH-$VARIANT
-RUN=$BUILD/run/$HARCH-$VARIANT
+O=$KROOT/out/$HARCH-$VARIANT
+RUN=$KROOT/run/$HARCH-$VARIANT
 rm -rf "$RUN"
 mkdir -p "$RUN" "$BUILD/out/init"
 
@@ -73,7 +74,7 @@ fi
 timens_build() {
 	local out=$1 karch=$2 cross=$3 hdr=$4 log=$5
 	mkdir -p "$out"
-	make -C "$TREE/tools/testing/selftests/timens" OUTPUT="$out" \
+	make -C "$KTREE/tools/testing/selftests/timens" OUTPUT="$out" \
 		ARCH="$karch" CROSS_COMPILE="$cross" CC="${cross}gcc" \
 		USERLDFLAGS=-static KHDR_INCLUDES="-isystem $hdr" \
 		-j"$(nproc)" >"$BUILD/logs/$log" 2>&1 || {
@@ -86,27 +87,27 @@ timens_build() {
 # against the UAPI headers of their own kernel ARCH.
 build_kselftests() {
 	local hdr=$O/usr/include
-	make -s -C "$TREE" O="$O" ARCH="$KARCH" CROSS_COMPILE="$CROSS" headers \
-		>"$BUILD/logs/headers-$HARCH-$VARIANT.log" 2>&1 ||
-		die "make headers failed; see build/logs/headers-$HARCH-$VARIANT.log"
-	timens_build "$O/kselftest/timens" "$KARCH" "$CROSS" "$hdr" "kselftest-$HARCH-$VARIANT.log"
+	make -s -C "$KTREE" O="$O" ARCH="$KARCH" CROSS_COMPILE="$CROSS" headers \
+		>"$BUILD/logs/headers-$HARCH-$VARIANT$KNAME.log" 2>&1 ||
+		die "make headers failed; see build/logs/headers-$HARCH-$VARIANT$KNAME.log"
+	timens_build "$O/kselftest/timens" "$KARCH" "$CROSS" "$hdr" "kselftest-$HARCH-$VARIANT$KNAME.log"
 	[ -n "${COMPAT_CROSS:-}" ] || return 0
 	if [ "$COMPAT_KARCH" != "$KARCH" ]; then
-		hdr=$BUILD/out/headers-$COMPAT_KARCH
-		make -s -C "$TREE" O="$hdr" ARCH="$COMPAT_KARCH" headers \
+		hdr=$KROOT/out/headers-$COMPAT_KARCH
+		make -s -C "$KTREE" O="$hdr" ARCH="$COMPAT_KARCH" headers \
 			>"$BUILD/logs/headers-$COMPAT_KARCH.log" 2>&1 ||
 			die "make headers ARCH=$COMPAT_KARCH failed; see build/logs/headers-$COMPAT_KARCH.log"
 		hdr=$hdr/usr/include
 	fi
 	timens_build "$O/kselftest/timens-compat32" "$COMPAT_KARCH" "$COMPAT_CROSS" "$hdr" \
-		"kselftest-$HARCH-$VARIANT-compat32.log"
+		"kselftest-$HARCH-$VARIANT$KNAME-compat32.log"
 }
 
 # Each kselftest directory's own timeout ("settings"), else kselftest's 45 s,
 # doubled: the guests run under emulation.
 test_timeout() {
 	local t
-	t=$(sed -n 's/^timeout=//p' "$TREE/tools/testing/selftests/$1/settings" 2>/dev/null)
+	t=$(sed -n 's/^timeout=//p' "$KTREE/tools/testing/selftests/$1/settings" 2>/dev/null)
 	echo $((${t:-45} * 2))
 }
 
@@ -128,7 +129,7 @@ timens_jobs() {
 	local tests=("$@")
 	t=$(test_timeout timens)
 	if [ ${#tests[@]} -eq 0 ]; then
-		mapfile -t tests < <(make -s -C "$TREE/tools/testing/selftests/timens" \
+		mapfile -t tests < <(make -s -C "$KTREE/tools/testing/selftests/timens" \
 			OUTPUT="$dir" emit_tests 2>/dev/null | sed 's/^.*://')
 	fi
 	[ ${#tests[@]} -gt 0 ] || die "the timens kselftests list no tests"
@@ -245,7 +246,7 @@ check)
 		fi
 	} >>"$RUN/jobs"
 	pack
-	step "booting $HARCH ($VARIANT) for the tests; console: build/run/$HARCH-$VARIANT/console.log"
+	step "booting $HARCH ($VARIANT) for the tests; console: ${RUN#"$TOP"/}/console.log"
 	t0=$(date +%s)
 	set +e
 	TIMEOUT=${TIMEOUT:-1500} FILTER="grep --line-buffered -E '^(not )?ok [0-9]+ |^harness: '" \

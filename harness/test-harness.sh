@@ -30,7 +30,7 @@ expect() {
 		fi
 	fi
 	failed=$((failed + 1))
-	say "not ok - $name (exit $rc, wanted $want and /$pat/); output:"
+	say "not ok - $name (exit $rc, wanted $want and /$3/); output:"
 	tail -n 15 "$T/out" | sed 's/^/    /'
 }
 
@@ -42,6 +42,10 @@ expect "unknown VARIANT lists the valid ones" fail "unknown VARIANT 'fast'; vali
 	make -s run VARIANT=fast
 expect "unknown mode is refused" fail "unknown mode" harness/run.sh frobnicate x86_64 default
 expect "a build-only ARCH does not boot" fail "riscv64 is build-only" make -s run ARCH=riscv64
+expect "an unknown benchmark lists the valid ones" fail "unknown benchmark 'nope'; valid: reads timers lifecycle memory faketime" \
+	make -s bench BENCH=nope
+expect "faketime is refused where the guest has no shared libraries" fail "faketime runs on the host-root guest only" \
+	make -s bench ARCH=arm BENCH=faketime
 
 # On an initramfs guest CMD's first word is a static program of the host,
 # checked before anything is built.
@@ -86,6 +90,16 @@ expect "series-check passes" 0 "agree" harness/series-check.sh
 expect "export of an unchanged tree leaves git status clean" 0 "^patches clean$" \
 	bash -c 'harness/export.sh >/dev/null && git diff --quiet -- patches &&
 		test -z "$(git status --porcelain -- patches)" && echo patches clean'
+
+# make bench's report: a figure missing from a guest's output fails it, and
+# its table says INCOMPLETE on the first line.
+mkdir -p "$T/bench"
+printf '%s\n' date=2026-01-01T00:00:00Z arch=x86_64 benchmarks=reads clocks=icount \
+	base_variant=default >"$T/bench/conditions"
+printf 'bench: reads root vdso-realtime 80.1 80.1 80.1 ns\nbench-done\n' >"$T/bench/series-icount.out"
+printf 'bench-done\n' >"$T/bench/base-icount.out"
+expect "a partial benchmark table fails and says INCOMPLETE" fail "figures missing && ^INCOMPLETE" \
+	bash -c 'python3 harness/bench-report.py "$1"; rc=$?; head -n 1 "$1/table.md" | tr -d "*"; exit $rc' _ "$T/bench"
 
 # The judge of a console log: a splat fails even when the tests passed.
 cat >"$T/splat.log" <<'LOG'
