@@ -27,9 +27,13 @@ kmake() {
 }
 
 fragments() {
+	local f
 	echo "$TREE/kernel/configs/tiny.config"
 	echo "$TOP/configs/common.config"
 	echo "$TOP/configs/$HARCH.config"
+	for f in ${FRAGMENTS:-}; do
+		echo "$TOP/configs/$f.config"
+	done
 	case "$VARIANT" in
 	debug)
 		echo "$TOP/configs/debug.config"
