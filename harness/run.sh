@@ -137,6 +137,7 @@ criu-restore	300	criu.sh restore
 criu-realtime	300	criu.sh realtime
 unshare	120	util-linux.sh unshare
 nsenter	120	util-linux.sh nsenter
+container-2038	120	container-2038.sh
 "
 guest_test_jobs() {
 	local name secs script args

@@ -70,3 +70,18 @@ kill_tree() {
 offset_of() {
 	awk -v c="$2" '$1 == c { print $2, $3 }' "/proc/$1/timens_offsets"
 }
+
+# container_at DATE CMD...: run CMD as user nobody in a new user namespace
+# and a new time namespace whose CLOCK_REALTIME reads DATE (UTC) now; the
+# host keeps its own time.  User nobody holds CAP_SYS_TIME only in its own
+# user namespace, which owns the time namespace: that is what lets it write
+# the offset.  util-linux 2.38's unshare has no --realtime: timens-exec.py
+# writes it between unshare(CLONE_NEWTIME) and the exec that enters.
+container_at() {
+	local when=$1 off
+	shift
+	off=$(($(date -u -d "$when" +%s) - $(date -u +%s)))
+	setpriv --reuid nobody --regid nogroup --clear-groups \
+		unshare --user --map-root-user \
+		python3 "$HARNESS_DIR/timens-exec.py" --realtime "$off" -- "$@"
+}
