@@ -132,7 +132,9 @@ t_restored=$(date +%s%N)
 say "restored in $(((t_restored - t_restore) / 1000000)) ms"
 read -r nP nC <<<"$n_before"
 grown() { [ "$(wc -l <"$W/rec.$P")" -ge $((nP + NEED)) ] && [ "$(wc -l <"$W/rec.$C")" -ge $((nC + NEED)) ]; }
-wait_for 30 grown || fail "the restored tree wrote no new readings: $(tail -n 3 "$W/rec.$P" "$W/rec.$C" "$W/log")"
+wait_for 30 grown || fail "the restored tree wrote no new readings (its filter kills it on a clock" \
+	"read that enters the kernel; alive: $(ls -d "/proc/$P" "/proc/$C" 2>/dev/null | tr '\n' ' ')):" \
+	"$(tail -n 3 "$W/rec.$P" "$W/rec.$C" "$W/log")"
 t_after=$(date +%s%N)
 
 # The tree runs on, with its filter: "Seccomp: 2" is filter mode.  Without
