@@ -32,9 +32,13 @@ kmake() {
 }
 
 fragments() {
+	local f
 	echo "$KTREE/kernel/configs/tiny.config"
 	echo "$TOP/configs/common.config"
 	echo "$TOP/configs/$HARCH.config"
+	for f in ${FRAGMENTS:-}; do
+		echo "$TOP/configs/$f.config"
+	done
 	case "$VARIANT" in
 	debug)
 		echo "$TOP/configs/debug.config"

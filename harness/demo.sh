@@ -36,30 +36,22 @@ echo
 echo "Outside again: the host's clocks are untouched"
 clocks
 
-# A namespace with its own date, made by an unprivileged user.  The offsets
-# have to be written after unshare(CLONE_NEWTIME) and before the exec or fork
-# that enters the namespace; util-linux 2.38 has options for monotonic and
-# boottime only, so a few lines of python3 do it for realtime.
+# A namespace with its own date, made by an unprivileged user: container_at
+# (harness/guest-tests/lib.sh, shared with the container-2038 test).  The
+# offsets have to be written after unshare(CLONE_NEWTIME) and before the exec
+# or fork that enters the namespace; util-linux 2.38 has options for
+# monotonic and boottime only, so harness/timens-exec.py does it for realtime.
+. "$(dirname "$0")/guest-tests/lib.sh"
+when="2038-01-19 03:00:00"
 echo
 echo "A container living in 2038, made by user nobody: its CLOCK_REALTIME is its own"
-off=$(($(date -u -d '2038-01-19 03:00:00' +%s) - $(date -u +%s)))
-echo "\$ setpriv --reuid nobody ... unshare --user --map-root-user python3 -c 'unshare(CLONE_NEWTIME);"
-echo "    write \"realtime $off 0\" to /proc/self/timens_offsets; exec sh'"
-setpriv --reuid nobody --regid nogroup --clear-groups \
-	unshare --user --map-root-user python3 -c '
-import ctypes, os, sys
-if ctypes.CDLL(None, use_errno=True).unshare(0x80):	# CLONE_NEWTIME
-	sys.exit("unshare: " + os.strerror(ctypes.get_errno()))
-try:
-	with open("/proc/self/timens_offsets", "w") as f:
-		f.write("realtime %s 0" % sys.argv[1])
-except OSError as e:
-	sys.exit("  (no per-namespace realtime in this kernel: %s)" % e.strerror)
-os.execvp("sh", ["sh", "-c", sys.argv[2]])
-' "$off" '
+echo "\$ setpriv --reuid nobody ... unshare --user --map-root-user \\"
+echo "    timens-exec.py --realtime $(($(date -u -d "$when" +%s) - $(date -u +%s))) -- sh"
+container_at "$when" sh -c '
 	echo "  id:       $(id -un) in a user namespace, $(cat /proc/self/uid_map | tr -s " ")"
 	echo "  date:     $(date -u "+%Y-%m-%d %H:%M:%S %Z")"
 	echo "  python3:  $(python3 -c "import time; print(time.strftime(\"%Y-%m-%d %H:%M:%S UTC\", time.gmtime(time.time())))")"
+	[ ! -x "$1" ] || echo "  static:   $("$1" | head -n 1 | sed "s/^clock_gettime *//") UTC (a static program)"
 	echo "  offsets:  $(grep realtime /proc/self/timens_offsets)"
-' || true
+' sh "${GUEST_BIN:-/nonexistent}/show-date" || true
 echo "Outside, the host keeps its date: $(date -u "+%Y-%m-%d %H:%M:%S %Z")"

@@ -24,6 +24,8 @@ all_arches() { echo $BOOTED_ARCHES $BUILD_ONLY_ARCHES; }
 # load_arch NAME: read harness/arch/NAME.sh.  An arch file sets
 #   KARCH CROSS IMAGE KASAN PKGS       the kernel build, its Debian packages
 #   KMAKE_ARGS                         extra arguments of every kernel make
+#   FRAGMENTS                          more configs/NAME.config fragments,
+#                                      after the arch's own (every variant)
 #   PENDING_CONFIG                     fragment options the series is to make
 #                                      possible here: missing is a note, not
 #                                      a stop
@@ -41,7 +43,7 @@ load_arch() {
 	local name=$1 f=$TOP/harness/arch/$1.sh
 	[ -n "$name" ] || die "no ARCH given; valid: $(all_arches)"
 	[ -f "$f" ] || die "unknown ARCH '$name'; valid: $(all_arches)"
-	unset KARCH CROSS IMAGE KASAN PKGS KMAKE_ARGS PENDING_CONFIG ROOT_MODE \
+	unset KARCH CROSS IMAGE KASAN PKGS KMAKE_ARGS FRAGMENTS PENDING_CONFIG ROOT_MODE \
 		QEMU QEMU_ARGS QEMU_MEM QEMU_SMP CONSOLE KERNEL_ARGS ELF_MACHINE \
 		COMPAT_KARCH COMPAT_CROSS BENCH_BASE_VARIANT BENCH_SKIP
 	# shellcheck source=/dev/null

@@ -111,6 +111,49 @@ test_timeout() {
 	echo $((${t:-45} * 2))
 }
 
+# The static programs of the guest tests and the demo (harness/guest-tests/
+# *.c), for a host-root guest, whose tests run the host's own criu,
+# util-linux, coreutils and python3.  show-date is built a second time as a
+# 32-bit program where the arch has COMPAT_CROSS.
+GUEST_BIN=$BUILD/out/guest-bin/$HARCH
+build_guest_programs() {
+	local src=$TOP/harness/guest-tests prog cc out
+	[ "$ROOT_MODE" = hostroot ] || return 0
+	mkdir -p "$GUEST_BIN"
+	for prog in clock-record show-date ${COMPAT_CROSS:+show-date32}; do
+		cc=${CROSS}gcc out=$GUEST_BIN/$prog
+		case "$prog" in *32) cc=${COMPAT_CROSS}gcc ;; esac
+		[ -x "$out" ] && [ "$out" -nt "$src/${prog%32}.c" ] && continue
+		"$cc" -static -O2 -Wall -Wextra -Werror -o "$out" "$src/${prog%32}.c" ||
+			die "cannot build the guest program $prog"
+	done
+}
+
+# The harness's own guest tests, on a host-root guest: "test" lines named
+# guest:NAME, each a script of harness/guest-tests run by bash, with a
+# time-out in seconds (they run under TCG, and the debug kernels are slow).
+GUEST_TESTS="
+criu-check	120	criu.sh check
+criu-restore	300	criu.sh restore
+criu-realtime	300	criu.sh realtime
+unshare	120	util-linux.sh unshare
+nsenter	120	util-linux.sh nsenter
+container-2038	120	container-2038.sh
+"
+guest_test_jobs() {
+	local name secs script args
+	[ "$ROOT_MODE" = hostroot ] || return 0
+	printf 'env\tGUEST_BIN=%s\ncd\t/\n' "$GUEST_BIN"
+	while IFS=$'\t' read -r name secs script; do
+		[ -n "$name" ] || continue
+		read -r script args <<<"$script"
+		printf 'test\tguest:%s\t%s\t/bin/bash\t%s' "$name" "$secs" "$TOP/harness/guest-tests/$script"
+		# shellcheck disable=SC2086 # the arguments are words
+		[ -z "$args" ] || printf '\t%s' $args
+		printf '\n'
+	done <<<"$GUEST_TESTS"
+}
+
 # What an initramfs carries besides the init and the job file, as
 # gen_init_cpio lines.
 CPIO=()
@@ -206,7 +249,8 @@ run)
 			printf '\n'
 		} >>"$RUN/jobs"
 	elif [ "$ROOT_MODE" = hostroot ]; then
-		printf 'run\t/bin/bash\t%s\n' "$TOP/harness/demo.sh" >>"$RUN/jobs"
+		build_guest_programs
+		printf 'env\tGUEST_BIN=%s\nrun\t/bin/bash\t%s\n' "$GUEST_BIN" "$TOP/harness/demo.sh" >>"$RUN/jobs"
 	else
 		demo=kselftests
 		build_kselftests
@@ -238,12 +282,14 @@ shell)
 	;;
 check)
 	build_kselftests
+	build_guest_programs
 	write_jobs
 	{
 		timens_jobs timens "$O/kselftest/timens"
 		if [ -n "${COMPAT_CROSS:-}" ]; then
 			timens_jobs timens-compat32 "$O/kselftest/timens-compat32"
 		fi
+		guest_test_jobs
 	} >>"$RUN/jobs"
 	pack
 	step "booting $HARCH ($VARIANT) for the tests; console: ${RUN#"$TOP"/}/console.log"

@@ -4,7 +4,11 @@ CROSS=
 IMAGE=arch/x86/boot/bzImage
 ROOT_MODE=hostroot
 KASAN=yes
-PKGS="qemu-system-x86 gcc-i686-linux-gnu libc6-dev-i386-cross"
+# criu: the guest tests checkpoint and restore a tree in a time namespace
+# with the host's CRIU (the guest runs the host's root file system).
+PKGS="qemu-system-x86 gcc-i686-linux-gnu libc6-dev-i386-cross criu"
+# What CRIU needs of the kernel (criu check, dump and restore).
+FRAGMENTS="criu"
 QEMU=qemu-system-x86_64
 QEMU_ARGS="-M q35 -cpu max"
 CONSOLE=ttyS0

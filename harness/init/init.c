@@ -4,8 +4,9 @@
  *
  * The same static binary serves the host-root guest (x86_64, root over
  * virtio-9p) and the initramfs guests (every other arch).  It mounts what a
- * guest needs, checks that clock reads are served by the vDSO, runs the jobs
- * of a job file, reports and calls reboot(), which ends QEMU (-no-reboot).
+ * guest needs, brings the loopback interface up, checks that clock reads are
+ * served by the vDSO, runs the jobs of a job file, reports and calls
+ * reboot(), which ends QEMU (-no-reboot).
  *
  * Job file: one directive per line, fields separated by TABs.
  *   tmpfs DIR                  mount a tmpfs on DIR (if DIR exists)
@@ -25,6 +26,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,6 +38,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -135,6 +138,26 @@ static void setup_console(void)
 			close(fd);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/*
+ * Bring the loopback interface up, as any init does: programs that talk to
+ * themselves over 127.0.0.1 need it (CRIU's kernel probes bind a TCP socket
+ * there).  A kernel without networking has none to bring up.
+ */
+static void loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			say("warning: cannot bring lo up: %s", strerror(errno));
+	}
+	close(fd);
 }
 
 static char *read_line_of(const char *path, char *buf, size_t len)
@@ -285,12 +308,33 @@ static void child_exec(char **argv)
 	_exit(127);
 }
 
+/*
+ * PID 1 inherits every orphan and has to reap it: a zombie keeps its PID,
+ * and CRIU restores a tree only into the PIDs it had (criu dump kills the
+ * tree, and the children of its root die orphans).  Reap every child that
+ * has ended, but KEEP, whose status the caller will want.
+ */
+static void reap_orphans(pid_t keep)
+{
+	siginfo_t info;
+
+	for (;;) {
+		info.si_pid = 0;
+		if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) ||
+		    !info.si_pid || info.si_pid == keep)
+			return;
+		waitpid(info.si_pid, NULL, 0);
+	}
+}
+
+/* Wait for PID; orphans that end meanwhile are reaped on the way. */
 static int wait_status(pid_t pid)
 {
 	int status;
+	pid_t got;
 
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	while ((got = waitpid(-1, &status, 0)) != pid)
+		if (got < 0 && errno != EINTR)
 			return 127;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
@@ -329,8 +373,12 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Copy the test's output to the console as KTAP diagnostics ("# ..."). */
-static int relay(int fd, long deadline)
+/*
+ * Copy the test's output to the console as KTAP diagnostics ("# ...").
+ * Meanwhile reap the orphans the test leaves (never the test, PID), every
+ * fifth of a second at most.
+ */
+static int relay(int fd, long deadline, pid_t pid)
 {
 	static char buf[4096];
 	static int at_bol = 1;
@@ -343,7 +391,8 @@ static int relay(int fd, long deadline)
 
 		if (left <= 0)
 			return -1;
-		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
+		reap_orphans(pid);
+		if (poll(&pfd, 1, left < 200 ? left : 200) < 0 && errno != EINTR)
 			return 0;
 		if (!(pfd.revents & (POLLIN | POLLHUP)))
 			continue;
@@ -389,7 +438,7 @@ static int run_test(int num, struct job *j)
 		child_exec(&j->argv[2]);
 	}
 	close(fds[1]);
-	timed_out = relay(fds[0], now_ms() + secs * 1000) < 0;
+	timed_out = relay(fds[0], now_ms() + secs * 1000, pid) < 0;
 	close(fds[0]);
 	if (timed_out)
 		kill(-pid, SIGKILL);
@@ -468,6 +517,7 @@ int main(int argc, char **argv)
 	mkdir("/dev/mqueue", 0755);
 	mount_fs("mqueue", "/dev/mqueue", "mqueue", NULL);
 	sethostname("guest", 5);
+	loopback_up();
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/root", 1);
 	setenv("TERM", "linux", 0);
