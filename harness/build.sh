@@ -90,6 +90,13 @@ configure() {
 	fi
 }
 
+# One build per output directory at a time: CI builds the next kernels in
+# the background while a guest runs, and make check then finds them built.
+exec {lock}>"$O.lock"
+if ! flock -n "$lock"; then
+	say "waiting for another build of $HARCH ($VARIANT${KNAME:+, unpatched base}) to finish"
+	flock "$lock"
+fi
 step "building $HARCH ($VARIANT${KNAME:+, unpatched base}) in ${O#"$TOP"/}"
 configure
 start=$(date +%s)

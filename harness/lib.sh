@@ -60,24 +60,40 @@ check_variant() {
 
 is_booted() { case " $BOOTED_ARCHES " in *" $1 "*) return 0 ;; esac; return 1; }
 
-# need_pkgs PKG...: install missing Debian packages when root, otherwise
-# print the exact command and stop.
-need_pkgs() {
-	local missing=() p
+# missing_pkgs PKG...: those of PKG not installed.
+missing_pkgs() {
+	local p
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$p")
+			echo "$p"
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
+}
+
+# need_pkgs PKG...: install missing Debian packages when root, otherwise
+# print the exact command and stop.  Builds running side by side (CI) may
+# both find packages missing: one installs, the other waits, then finds them.
+need_pkgs() {
+	local missing lock
+	missing=$(missing_pkgs "$@")
+	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
+		# shellcheck disable=SC2086 # a list of words
 		die "missing packages; install them with:
-  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+  sudo apt-get update && sudo apt-get install -y --no-install-recommends" $missing
 	fi
-	step "installing ${missing[*]}"
-	apt_update_once
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		"${missing[@]}" >"$BUILD/logs/apt-install.log" 2>&1 ||
-		die "apt-get install ${missing[*]} failed; see $BUILD/logs/apt-install.log"
+	exec {lock}>"$BUILD/.pkgs.lock"
+	flock "$lock"
+	# shellcheck disable=SC2086 # a list of words
+	missing=$(missing_pkgs $missing)
+	if [ -n "$missing" ]; then
+		step "installing" $missing
+		apt_update_once
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			$missing >"$BUILD/logs/apt-install.log" 2>&1 ||
+			die "apt-get install failed; see $BUILD/logs/apt-install.log"
+	fi
+	exec {lock}>&-
 }
 
 # A fresh machine has no package lists; refresh them once per build/ dir.
