@@ -64,7 +64,8 @@ mkdir -p "$RUN" "$BUILD/out/init"
 
 # The static init, for this arch.
 INIT=$BUILD/out/init/init-$HARCH
-if [ ! -x "$INIT" ] || [ "$TOP/harness/init/init.c" -nt "$INIT" ]; then
+if [ ! -x "$INIT" ] || [ "$TOP/harness/init/init.c" -nt "$INIT" ] ||
+	[ "$TOP/harness/init/clock-filter.h" -nt "$INIT" ]; then
 	"${CROSS}gcc" -static -O2 -Wall -Wextra -Werror -o "$INIT" "$TOP/harness/init/init.c" ||
 		die "cannot build the guest init"
 fi
@@ -123,7 +124,8 @@ build_guest_programs() {
 	for prog in clock-record show-date ${COMPAT_CROSS:+show-date32}; do
 		cc=${CROSS}gcc out=$GUEST_BIN/$prog
 		case "$prog" in *32) cc=${COMPAT_CROSS}gcc ;; esac
-		[ -x "$out" ] && [ "$out" -nt "$src/${prog%32}.c" ] && continue
+		[ -x "$out" ] && [ "$out" -nt "$src/${prog%32}.c" ] &&
+			[ "$out" -nt "$TOP/harness/init/clock-filter.h" ] && continue
 		"$cc" -static -O2 -Wall -Wextra -Werror -o "$out" "$src/${prog%32}.c" ||
 			die "cannot build the guest program $prog"
 	done

@@ -39,44 +39,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../init/clock-filter.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "clock-record: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static void deny(struct sock_filter **p, long nr)
-{
-	*(*p)++ = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
-	*(*p)++ = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					       SECCOMP_RET_KILL_PROCESS);
-}
-
-static void forbid_clock_syscalls(void)
-{
-	struct sock_filter insns[16], *p = insns;
-	struct sock_fprog prog;
-
-	*p++ = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					    offsetof(struct seccomp_data, nr));
-#ifdef __NR_clock_gettime
-	deny(&p, __NR_clock_gettime);
-#endif
-#ifdef __NR_clock_gettime64
-	deny(&p, __NR_clock_gettime64);
-#endif
-#ifdef __NR_gettimeofday
-	deny(&p, __NR_gettimeofday);
-#endif
-#ifdef __NR_time
-	deny(&p, __NR_time);
-#endif
-	*p++ = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	prog.len = p - insns;
-	prog.filter = insns;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		die("seccomp");
 }
 
 static long long ns(clockid_t clock)
@@ -152,7 +120,8 @@ int main(int argc, char **argv)
 	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		die(path);
 	close(fd);
-	forbid_clock_syscalls();
+	if (forbid_clock_syscalls(SECCOMP_RET_KILL_PROCESS))
+		die("seccomp");
 
 	child = fork();
 	if (child < 0)

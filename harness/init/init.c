@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock-filter.h"
+
 #define MAX_JOBS	256
 #define MAX_ARGS	64
 #define KSFT_SKIP	4
@@ -208,36 +210,11 @@ static void settle_clocksource(void)
  * The read succeeds only when the vDSO served it: a clocksource the vDSO
  * cannot use makes it fall back to the forbidden syscall.
  */
-static void deny(struct sock_filter **p, long nr)
-{
-	*(*p)++ = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
-	*(*p)++ = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					       SECCOMP_RET_ERRNO | EPERM);
-}
-
 static int vdso_child(void)
 {
-	struct sock_filter insns[16], *p = insns;
-	struct sock_fprog prog;
 	struct timespec ts;
 
-	*p++ = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					    offsetof(struct seccomp_data, nr));
-#ifdef __NR_clock_gettime
-	deny(&p, __NR_clock_gettime);
-#endif
-#ifdef __NR_clock_gettime64
-	deny(&p, __NR_clock_gettime64);
-#endif
-#ifdef __NR_gettimeofday
-	deny(&p, __NR_gettimeofday);
-#endif
-	*p++ = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	prog.len = p - insns;
-	prog.filter = insns;
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+	if (forbid_clock_syscalls(SECCOMP_RET_ERRNO | EPERM))
 		return 2;
 	return clock_gettime(CLOCK_MONOTONIC, &ts) ? 1 : 0;
 }
