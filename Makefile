@@ -8,13 +8,14 @@
 #   make bench [ARCH=x86_64] [BENCH=...] the series against the unpatched base:
 #                                        clock reads, timers, namespaces (slow)
 #   make tree / export / series-check / lint   the series workflow
+#   make bisect-check [ARCH=x86_64]      build every commit of the series
 #   make test-harness                    the harness's own tests
 
 SHELL := /bin/bash
 VARIANT ?= default
 H := harness
 
-.PHONY: run shell check build bench tree export series-check lint test-harness clean help
+.PHONY: run shell check build bench tree export series-check lint bisect-check test-harness clean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -46,8 +47,11 @@ series-check:
 lint:
 	@$(H)/lint.sh
 
+bisect-check:
+	@$(H)/bisect-check.sh $(or $(ARCH),x86_64)
+
 test-harness:
 	@$(H)/test-harness.sh
 
 clean:
-	rm -rf build/out build/run build/logs build/bench build/unpatched/out build/unpatched/run
+	rm -rf build/out build/run build/logs build/bench build/unpatched/out build/unpatched/run build/bisect/out-*

@@ -39,12 +39,14 @@ fragments() {
 	for f in ${FRAGMENTS:-}; do
 		echo "$TOP/configs/$f.config"
 	done
+	[ -n "$KNAME" ] || echo "$TOP/configs/series.config"
 	case "$VARIANT" in
 	debug)
 		echo "$TOP/configs/debug.config"
 		[ "$KASAN" = yes ] && echo "$TOP/configs/kasan.config"
 		;;
 	notimens) echo "$TOP/configs/notimens.config" ;;
+	norealtime) echo "$TOP/configs/norealtime.config" ;;
 	esac
 	return 0
 }

@@ -6,7 +6,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${HARNESS_BUILD:-$TOP/build}
 TREE=$BUILD/tree
 PATCHES=${HARNESS_PATCHES:-$TOP/patches}
-VARIANTS="default debug notimens"
+VARIANTS="default debug notimens norealtime"
 BOOTED_ARCHES="x86_64 arm64 arm mips"
 BUILD_ONLY_ARCHES="riscv64 ppc64le s390x"
 
@@ -162,7 +162,7 @@ series_patches() {
 # Options that make an unchanged commit export to an unchanged file.
 FORMAT_PATCH="format-patch --zero-commit --no-signature --full-index --no-numbered
 	--subject-prefix=PATCH --no-cover-letter --no-thread --no-base --stat=72
-	--no-notes --no-renames --diff-algorithm=myers --no-relative"
+	--notes --no-renames --diff-algorithm=myers --no-relative"
 GIT_PIN="-c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false
 	-c format.signOff=false -c format.headers=
 	-c format.useAutoBase=false -c core.quotePath=true"
@@ -171,6 +171,18 @@ GIT_PIN="-c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false
 export_to() {
 	# shellcheck disable=SC2086
 	git -C "$TREE" $GIT_PIN $FORMAT_PATCH -q -o "$1" base..HEAD >/dev/null
+}
+
+# patch_notes FILE: the git notes of a patch, which format-patch writes
+# below its "---" line ("Notes:", then lines indented by four spaces): what
+# a reviewer should know that is not part of the commit message, such as
+# the checkpatch exceptions that lint.sh honours.
+patch_notes() {
+	awk '/^---$/ { below = 1; next }
+		below && /^Notes:$/ { notes = 1; next }
+		notes && /^    / { print substr($0, 5); next }
+		notes { exit }
+		/^diff --git / { exit }' "$1"
 }
 
 tree_base_version() { git -C "$TREE" config --get harness.base 2>/dev/null; }

@@ -91,6 +91,16 @@ expect "export of an unchanged tree leaves git status clean" 0 "^patches clean$"
 	bash -c 'harness/export.sh >/dev/null && git diff --quiet -- patches &&
 		test -z "$(git status --porcelain -- patches)" && echo patches clean'
 
+# A checkpatch exception is honoured below "---" only (a git note), never
+# in the changelog.
+mkdir -p "$T/lintp"
+first=$(series_patches | head -n 1)
+sed '0,/^Signed-off-by:/s//checkpatch: ignore FILE_PATH_CHANGES -- in the changelog\n&/' \
+	"$PATCHES/$first" >"$T/lintp/$first"
+printf '%s\n' "$first" >"$T/lintp/series"
+expect "a checkpatch exception in the changelog is refused" fail "belongs below '---'" \
+	env HARNESS_PATCHES="$T/lintp" harness/lint.sh
+
 # make bench's report: a figure missing from a guest's output fails it, and
 # its table says INCOMPLETE on the first line.
 mkdir -p "$T/bench"

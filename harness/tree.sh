@@ -21,6 +21,9 @@ apply_series() {
 			[ "$dir" = "$TREE.tmp" ] && rm -rf "$dir"
 			die "patch $p does not apply to linux-source-6.12 $VER"
 		fi
+		# git am drops what is below "---"; the notes carry it back.
+		notes=$(patch_notes "$PATCHES/$p")
+		[ -z "$notes" ] || git -C "$dir" notes add -f -m "$notes" HEAD
 		n=$((n + 1))
 	done
 	git -C "$dir" rev-parse HEAD >"$dir/.git/harness-applied"
@@ -41,6 +44,8 @@ make_tree() {
 	git -C "$tmp" config harness.base "$VER"
 	# No background gc in a tree that may be deleted at any moment.
 	git -C "$tmp" config gc.auto 0
+	# git rebase and commit --amend carry a commit's notes along.
+	git -C "$tmp" config notes.rewriteRef refs/notes/commits
 	git -C "$tmp" config user.name >/dev/null 2>&1 ||
 		git -C "$tmp" config user.name "timens series"
 	git -C "$tmp" config user.email >/dev/null 2>&1 ||
