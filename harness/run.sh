@@ -165,9 +165,19 @@ cpio_dir() {
 }
 cpio_file() { CPIO+=("file $1 $2 0755 0 0"); }
 
+# The timens kselftests that change the host's clock, which their Makefile
+# keeps out of emit_tests (DESTRUCTIVE_TESTS, run by run_destructive_tests):
+# a guest's clock is there to be changed.
+timens_destructive() {
+	make -s -C "$KTREE/tools/testing/selftests/timens" OUTPUT="$1" -f Makefile \
+		-f <(printf 'harness-print-destructive:\n\t@echo $(DESTRUCTIVE_TESTS)\n') \
+		harness-print-destructive 2>/dev/null | tr ' ' '\n' | sed '/^$/d'
+}
+
 # timens_jobs NAME DIR [TEST...]: "cd" and "test" lines for the timens
-# kselftests built in DIR (all, or the TESTs), named NAME:TEST.  The guest
-# finds them at their host path, or in the initramfs under /kselftest/NAME.
+# kselftests built in DIR (all, then the destructive ones, or the TESTs),
+# named NAME:TEST.  The guest finds them at their host path, or in the
+# initramfs under /kselftest/NAME.
 timens_jobs() {
 	local coll=$1 dir=$2 gdir=$2 t name
 	shift 2
@@ -175,7 +185,8 @@ timens_jobs() {
 	t=$(test_timeout timens)
 	if [ ${#tests[@]} -eq 0 ]; then
 		mapfile -t tests < <(make -s -C "$KTREE/tools/testing/selftests/timens" \
-			OUTPUT="$dir" emit_tests 2>/dev/null | sed 's/^.*://')
+			OUTPUT="$dir" emit_tests 2>/dev/null | sed 's/^.*://'
+			timens_destructive "$dir")
 	fi
 	[ ${#tests[@]} -gt 0 ] || die "the timens kselftests list no tests"
 	if [ "$ROOT_MODE" = initramfs ]; then
