@@ -3,7 +3,7 @@
  * The cost of time namespaces, as make bench measures it in a guest.
  *
  *   clockbench [OPTION...] [GROUP...]  GROUPs: reads timers lifecycle memory
- *                                      (all when none is given)
+ *                                      settime (all when none is given)
  *   --faketime=LABEL   the vDSO reads only, in the root namespace, as LABEL:
  *                      for a run under libfaketime's LD_PRELOAD
  *   --loops=N          vDSO reads per run (100000); syscalls get a quarter,
@@ -44,6 +44,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/timex.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -670,6 +671,189 @@ static void lifecycle(void)
 		fail("lifecycle: the benchmark failed");
 }
 
+/* --- settime --------------------------------------------------------------- */
+
+/*
+ * The cost of setting a clock: a namespace's own, with 0, 100 and 10,000
+ * absolute deadlines armed in it and with 10,000 armed in a sibling; and the
+ * host's, with 1, 100 and 10,000 namespaces that own their realtime alive,
+ * each with deadlines armed.  A namespace's set must cost what it has armed;
+ * the host's must not grow with the namespaces.
+ */
+#define SETS		20	/* sets per sample */
+#define HOLD_MAX	10000
+
+static const int set_counts[] = { 0, 100, 10000 };
+static const int host_counts[] = { 1, 100, 10000 };
+static int held_fds[3 * HOLD_MAX + 16], nr_held;
+
+/* A realtime timerfd, armed a day from now on the caller's clock */
+static void arm_timerfd(void)
+{
+	struct itimerspec its = { 0 };
+	int fd = timerfd_create(CLOCK_REALTIME, 0);
+
+	if (fd < 0)
+		fail("timerfd_create: %s", strerror(errno));
+	its.it_value.tv_sec = sys_ns(CLOCK_REALTIME) / 1000000000LL + DAY;
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL))
+		fail("timerfd_settime: %s", strerror(errno));
+	held_fds[nr_held++] = fd;
+}
+
+/*
+ * A new namespace that owns its realtime, entered with setns(): 0, or -1
+ * with errno when the kernel has no realtime record.
+ */
+static int enter_new_rtns(void)
+{
+	int fd;
+
+	if (unshare(CLONE_NEWTIME) || write_offsets("realtime 0 0"))
+		return -1;
+	fd = open("/proc/self/ns/time_for_children", O_RDONLY);
+	if (fd < 0 || setns(fd, CLONE_NEWTIME))
+		fail("entering a new namespace: %s", strerror(errno));
+	held_fds[nr_held++] = fd;
+	return 0;
+}
+
+/* Room for 10,000 namespaces and their timerfds */
+static void make_room(void)
+{
+	struct rlimit rl = { 4 * HOLD_MAX + 64, 4 * HOLD_MAX + 64 };
+
+	int fd = open("/proc/sys/user/max_time_namespaces", O_WRONLY);
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		fail("setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+	/* Without user namespaces there is no such limit to raise */
+	if (fd >= 0) {
+		if (write(fd, "100000", 6) != 6)
+			fail("max_time_namespaces: %s", strerror(errno));
+		close(fd);
+	}
+}
+
+/* adjtimex(ADJ_SETOFFSET) by a second, forward then back: net nothing */
+static double ns_set(const void *arg)
+{
+	struct timex tx = { .modes = ADJ_SETOFFSET };
+	long long t0 = now();
+	int i;
+
+	(void)arg;
+	for (i = 0; i < SETS; i++) {
+		tx.time.tv_sec = i & 1 ? -1 : 1;
+		if (adjtimex(&tx) < 0)
+			fail("adjtimex(ADJ_SETOFFSET) in a namespace: %s", strerror(errno));
+	}
+	return (double)(now() - t0) / SETS;
+}
+
+/* The host's clock set to what it reads */
+static double host_set(const void *arg)
+{
+	long long t0 = now();
+	struct timespec ts;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < SETS; i++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (clock_settime(CLOCK_REALTIME, &ts))
+			fail("clock_settime: %s", strerror(errno));
+	}
+	return (double)(now() - t0) / SETS;
+}
+
+static void settime_na(const char *where, const char *name)
+{
+	out("bench-na: settime %s %s writing \"realtime 0 0\" to /proc/self/timens_offsets: %s\n",
+	    where, name, strerror(errno));
+}
+
+static void settime_own(void)
+{
+	char name[32];
+	unsigned int i;
+	int armed = 0;
+
+	if (enter_new_rtns()) {
+		for (i = 0; i < 3; i++) {
+			snprintf(name, sizeof(name), "set-%d", set_counts[i]);
+			settime_na("rtns", name);
+		}
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		for (; armed < set_counts[i]; armed++)
+			arm_timerfd();
+		snprintf(name, sizeof(name), "set-%d", set_counts[i]);
+		figure("settime", "rtns", name, "ns", ns_set, NULL);
+	}
+}
+
+static void settime_sibling(void)
+{
+	int i;
+
+	if (enter_new_rtns()) {
+		settime_na("rtns", "set-0-sibling-10000");
+		return;
+	}
+	for (i = 0; i < HOLD_MAX; i++)
+		arm_timerfd();
+	if (enter_new_rtns())
+		fail("a second namespace: %s", strerror(errno));
+	figure("settime", "rtns", "set-0-sibling-10000", "ns", ns_set, NULL);
+}
+
+static void settime_host(void)
+{
+	int root = open("/proc/self/ns/time", O_RDONLY), held = 0;
+	char name[32];
+	unsigned int i;
+
+	for (i = 0; root < 0 && i < 3; i++)
+		out("bench-na: settime root hostset-%d open /proc/self/ns/time: %s\n",
+		    host_counts[i], strerror(errno));
+	for (i = 0; root >= 0 && i < 3; i++) {
+		snprintf(name, sizeof(name), "hostset-%d", host_counts[i]);
+		for (; held < host_counts[i]; held++) {
+			if (enter_new_rtns()) {
+				settime_na("root", name);
+				goto next;
+			}
+			arm_timerfd();
+			arm_timerfd();
+			if (setns(root, CLONE_NEWTIME))
+				fail("setns back to the root namespace: %s", strerror(errno));
+		}
+		figure("settime", "root", name, "ns", host_set, NULL);
+next:
+		;
+	}
+}
+
+static void settime_group(void)
+{
+	void (*parts[])(void) = { settime_own, settime_sibling, settime_host };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			make_room();
+			parts[i]();
+			_exit(0);
+		}
+		if (wait_child(pid))
+			fail("settime: the benchmark failed");
+	}
+}
+
 /* --- memory ---------------------------------------------------------------- */
 
 static void write_file(const char *path, const char *text);
@@ -856,7 +1040,7 @@ static void memory_group(void)
 
 /* --- main ------------------------------------------------------------------ */
 
-static const char *const groups[] = { "reads", "timers", "lifecycle", "memory" };
+static const char *const groups[] = { "reads", "timers", "lifecycle", "memory", "settime" };
 #define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
 
 static void info(void)
@@ -972,6 +1156,9 @@ int main(int argc, char **argv)
 			break;
 		case 3:
 			memory_group();
+			break;
+		case 4:
+			settime_group();
 			break;
 		}
 	}

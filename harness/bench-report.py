@@ -32,6 +32,8 @@ LIFECYCLE = [("root", "fork-exit-wait"), ("ns", "create"), ("ns", "setns-pair"),
              ("rtns", "create")]
 MEM_COUNTS = (1, 100, 1000, 10000)
 MEMORY = [("ns", f"{k}-{n}") for n in MEM_COUNTS for k in ("pages", "slab")]
+SETTIME = ([("rtns", f"set-{n}") for n in (0, 100, 10000)] + [("rtns", "set-0-sibling-10000")] +
+           [("root", f"hostset-{n}") for n in (1, 100, 10000)])
 WHERES = ("root", "ns", "rtns")
 TOL = 0.5   # "equal" on the instruction clock: within half an instruction per call
 
@@ -98,6 +100,8 @@ def expected(sel, cond):
         exp += [("lifecycle", w, n) for w, n in LIFECYCLE]
     if "memory" in sel:
         exp += [("memory", w, n) for w, n in MEMORY]
+    if "settime" in sel:
+        exp += [("settime", w, n) for w, n in SETTIME]
     if "faketime" in sel:
         exp += [("reads", w, n) for w in ("faketime", "faketime-static") for n in VDSO_READS]
     return exp
@@ -116,6 +120,9 @@ def na_ok(kernel, cond, g, w, n, why):
         return True     # a TIME_NS=n base has no time namespaces
     if g == "memory" and n.endswith("-10000"):
         return True     # "where the guest allows it"
+    if kernel == "base" and g == "settime":
+        return True     # the base has no realtime record, nor clocks of namespaces
+
     return False
 
 
@@ -342,6 +349,33 @@ def main():
                        f"{mcell('base', f'slab-{n}')} | {mcell('series', f'slab-{n}')} |")
         for why in whys:
             out.append(f"\nn/a, {why}.")
+        out.append("")
+
+    if "settime" in sel:
+        c = primary
+        out.append(f"### Setting a clock, {per} per set ({primary} clock)")
+        out.append("")
+        out.append("A namespace's set (`adjtimex(ADJ_SETOFFSET)` by a second) must cost what that "
+                   "namespace has armed, and nothing for deadlines elsewhere; the host's "
+                   "`clock_settime()` must not grow with the namespaces that own their realtime "
+                   "(each holding two armed realtime timerfds).")
+        out.append("")
+        out.append("| set | series | against |")
+        out.append("|---|---|---|")
+        s0 = med("series", c, "settime", "rtns", "set-0")
+        h1 = med("series", c, "settime", "root", "hostset-1")
+        what = {("rtns", "set-0"): ("in a namespace, 0 deadlines armed", None),
+                ("rtns", "set-100"): ("in a namespace, 100 timerfds armed", s0),
+                ("rtns", "set-10000"): ("in a namespace, 10,000 timerfds armed", s0),
+                ("rtns", "set-0-sibling-10000"): ("in a namespace, 0 armed; 10,000 armed in a sibling", s0),
+                ("root", "hostset-1"): ("the host's clock, 1 namespace", None),
+                ("root", "hostset-100"): ("the host's clock, 100 namespaces", h1),
+                ("root", "hostset-10000"): ("the host's clock, 10,000 namespaces", h1)}
+        for w, n in SETTIME:
+            label, ref = what[(w, n)]
+            v = med("series", c, "settime", w, n)
+            against = "–" if ref is None else f"{ratio(v, ref)} of the first"
+            out.append(f"| {label} | {cell_na('series', c, 'settime', w, n)} | {against} |")
         out.append("")
 
     if "tcg" in clocks and "reads" in sel:

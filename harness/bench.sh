@@ -6,7 +6,7 @@
 # conditions), table.md (the ratios and the targets), reads.png (a plot).
 #
 #   BENCH         benchmarks to run, comma or space separated, or "all"
-#                 (default): reads timers lifecycle memory faketime
+#                 (default): reads timers lifecycle memory settime faketime
 #   BENCH_CLOCKS  "icount tcg" (default): the instruction clock (QEMU
 #                 -icount shift=0,sleep=off, one vCPU; the primary figures)
 #                 and plain TCG wall time (ratios only)
@@ -14,7 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ALL_BENCH="reads timers lifecycle memory faketime"
+ALL_BENCH="reads timers lifecycle memory settime faketime"
 ALL_CLOCKS="icount tcg"
 
 # Bad input stops here, before anything is built or installed.

@@ -53,5 +53,9 @@ container_at "$when" sh -c '
 	echo "  python3:  $(python3 -c "import time; print(time.strftime(\"%Y-%m-%d %H:%M:%S UTC\", time.gmtime(time.time())))")"
 	[ ! -x "$1" ] || echo "  static:   $("$1" | head -n 1 | sed "s/^clock_gettime *//") UTC (a static program)"
 	echo "  offsets:  $(grep realtime /proc/self/timens_offsets)"
+	echo "\$ date -u -s \"2040-02-29 12:00:00\"   # inside, as root of nobody'"'"'s user namespace"
+	date -u -s "2040-02-29 12:00:00" >/dev/null &&
+		echo "  date:     $(date -u "+%Y-%m-%d %H:%M:%S %Z"): the container set its own clock"
+	echo "  offsets:  $(grep realtime /proc/self/timens_offsets)"
 ' sh "${GUEST_BIN:-/nonexistent}/show-date" || true
 echo "Outside, the host keeps its date: $(date -u "+%Y-%m-%d %H:%M:%S %Z")"

@@ -141,6 +141,7 @@ criu-realtime	300	criu.sh realtime
 unshare	120	util-linux.sh unshare
 nsenter	120	util-linux.sh nsenter
 container-2038	120	container-2038.sh
+date-set	120	date-set.sh
 "
 guest_test_jobs() {
 	local name secs script args

@@ -42,7 +42,7 @@ expect "unknown VARIANT lists the valid ones" fail "unknown VARIANT 'fast'; vali
 	make -s run VARIANT=fast
 expect "unknown mode is refused" fail "unknown mode" harness/run.sh frobnicate x86_64 default
 expect "a build-only ARCH does not boot" fail "riscv64 is build-only" make -s run ARCH=riscv64
-expect "an unknown benchmark lists the valid ones" fail "unknown benchmark 'nope'; valid: reads timers lifecycle memory faketime" \
+expect "an unknown benchmark lists the valid ones" fail "unknown benchmark 'nope'; valid: reads timers lifecycle memory settime faketime" \
 	make -s bench BENCH=nope
 expect "faketime is refused where the guest has no shared libraries" fail "faketime runs on the host-root guest only" \
 	make -s bench ARCH=arm BENCH=faketime

@@ -12,10 +12,16 @@
  * show-date -c prints "CLOCK_MONOTONIC CLOCK_BOOTTIME" in seconds instead,
  * for the util-linux tests: a static program starts in a moment where
  * python3 takes seconds under TCG.
+ *
+ * show-date -s SECONDS first sets CLOCK_REALTIME to SECONDS since the epoch
+ * with clock_settime(), as a static program in a container would, for the
+ * date-set test; it prints "clock_settime: ERROR" and fails if it cannot.
  */
 #define _GNU_SOURCE
 #include <linux/time_types.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -51,6 +57,14 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "-c"))
 		return show_clocks();
+	if (argc > 2 && !strcmp(argv[1], "-s")) {
+		ts.tv_sec = strtoll(argv[2], NULL, 10);
+		ts.tv_nsec = 0;
+		if (clock_settime(CLOCK_REALTIME, &ts)) {
+			printf("clock_settime: %s\n", strerror(errno));
+			return 1;
+		}
+	}
 	if (clock_gettime(CLOCK_REALTIME, &ts))
 		return 1;
 	show("clock_gettime", ts.tv_sec);
