@@ -7,6 +7,9 @@
 #   make build ARCH=...                  the kernel only
 #   make bench [ARCH=x86_64] [BENCH=...] the series against the unpatched base:
 #                                        clock reads, timers, namespaces (slow)
+#   make fuzz [ARCH=x86_64] [VARIANT=debug] [SEED=] [ITERATIONS=] [SECONDS=]
+#                                        fuzz and stress the time-namespace
+#                                        calls in a guest (debug kernel)
 #   make tree / export / series-check / lint   the series workflow
 #   make bisect-check [ARCH=x86_64]      build every commit of the series
 #   make test-harness                    the harness's own tests
@@ -15,7 +18,7 @@ SHELL := /bin/bash
 VARIANT ?= default
 H := harness
 
-.PHONY: run shell check build bench tree export series-check lint bisect-check test-harness clean help
+.PHONY: run shell check build bench fuzz tree export series-check lint bisect-check test-harness clean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -35,6 +38,8 @@ build:
 bench:
 	@$(H)/bench.sh $(or $(ARCH),x86_64)
 
+fuzz:
+	@FUZZ_SECONDS=$(SECONDS) $(H)/fuzz.sh $(or $(ARCH),x86_64) $(if $(filter command line,$(origin VARIANT)),$(VARIANT),debug)
 tree:
 	@$(H)/tree.sh
 

@@ -46,6 +46,10 @@ expect "an unknown benchmark lists the valid ones" fail "unknown benchmark 'nope
 	make -s bench BENCH=nope
 expect "faketime is refused where the guest has no shared libraries" fail "faketime runs on the host-root guest only" \
 	make -s bench ARCH=arm BENCH=faketime
+expect "make fuzz refuses a seed that is no number" fail "SEED=abc: not a number" \
+	make -s fuzz SEED=abc
+expect "make fuzz refuses a build-only ARCH" fail "s390x is build-only" \
+	make -s fuzz ARCH=s390x
 
 # On an initramfs guest CMD's first word is a static program of the host,
 # checked before anything is built.
