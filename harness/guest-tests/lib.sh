@@ -32,6 +32,21 @@ need_bin() {
 # A test's processes must never outlive it: the next test, or make run's
 # command, would see them.
 AT_EXIT=()
+# host_clock_mark, then host_clock_kept: whether the host's clock advanced
+# as the boot clock did (/proc/uptime, which no clock set moves), within
+# 2 s, however slow the guest.  Both read with builtins, no process between.
+host_clock_mark() {
+	printf -v HOST_REAL0 '%(%s)T' -1
+	read -r HOST_BOOT0 _ </proc/uptime
+}
+host_clock_kept() {
+	local real boot
+	printf -v real '%(%s)T' -1
+	read -r boot _ </proc/uptime
+	HOST_DRIFT=$(((real - HOST_REAL0) - (${boot%.*} - ${HOST_BOOT0%.*})))
+	[ "${HOST_DRIFT#-}" -le 2 ]
+}
+
 at_exit() { AT_EXIT=("$1" "${AT_EXIT[@]}"); }
 run_at_exit() {
 	local c
