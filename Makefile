@@ -4,7 +4,8 @@
 #   make run [ARCH=x86_64] [CMD='...']   build, boot, demo (or run CMD)
 #   make check [ARCH=...] [VARIANT=...]  the tests, every booted ARCH by default
 #   make shell [ARCH=x86_64]             an interactive guest
-#   make build ARCH=...                  the kernel only
+#   make build ARCH=... [SCOPE=series]   the kernel only (SCOPE=series: only
+#                                        the series' objects and the vDSO)
 #   make bench [ARCH=x86_64] [BENCH=...] the series against the unpatched base:
 #                                        clock reads, timers, namespaces (slow)
 #   make fuzz [ARCH=x86_64] [VARIANT=debug] [SEED=] [ITERATIONS=] [SECONDS=]

@@ -40,6 +40,8 @@ expect "unknown ARCH lists the valid ones" fail "unknown ARCH 'vax'; valid: x86_
 	make -s check ARCH=vax
 expect "unknown VARIANT lists the valid ones" fail "unknown VARIANT 'fast'; valid: default debug" \
 	make -s run VARIANT=fast
+expect "unknown SCOPE lists the valid ones" fail "unknown SCOPE 'some'; valid: all series" \
+	make -s build ARCH=riscv64 SCOPE=some
 expect "unknown mode is refused" fail "unknown mode" harness/run.sh frobnicate x86_64 default
 expect "a build-only ARCH does not boot" fail "riscv64 is build-only" make -s run ARCH=riscv64
 expect "an unknown benchmark lists the valid ones" fail "unknown benchmark 'nope'; valid: reads timers lifecycle memory settime faketime" \

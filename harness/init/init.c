@@ -395,6 +395,7 @@ static int run_test(int num, struct job *j)
 	const char *name = j->argv[0];
 	long secs = j->argc > 1 ? atol(j->argv[1]) : 0;
 	int fds[2], status, timed_out;
+	long start = now_ms();
 	pid_t pid;
 
 	if (j->argc < 3 || secs <= 0) {
@@ -422,6 +423,8 @@ static int run_test(int num, struct job *j)
 	status = wait_status(pid);
 	/* Whatever the test left behind in its process group goes too. */
 	kill(-pid, SIGKILL);
+	/* Where a guest's time goes, for CI's budget */
+	printf("# selftests: %s: %ld ms\n", name, now_ms() - start);
 
 	if (timed_out) {
 		printf("not ok %d selftests: %s # TIMEOUT %ld seconds\n", num, name, secs);
