@@ -11,6 +11,9 @@
 #   make fuzz [ARCH=x86_64] [VARIANT=debug] [SEED=] [ITERATIONS=] [SECONDS=]
 #                                        fuzz and stress the time-namespace
 #                                        calls in a guest (debug kernel)
+#   make coverage [ARCH=x86_64] [SEED=] [ITERATIONS=] [SECONDS=]
+#                                        line coverage of the series' changes
+#                                        from the kselftests and the fuzzer
 #   make tree / export / series-check / lint   the series workflow
 #   make bisect-check [ARCH=x86_64]      build every commit of the series
 #   make test-harness                    the harness's own tests
@@ -19,7 +22,7 @@ SHELL := /bin/bash
 VARIANT ?= default
 H := harness
 
-.PHONY: run shell check build bench fuzz tree export series-check lint bisect-check test-harness clean help
+.PHONY: run shell check build bench fuzz coverage tree export series-check lint bisect-check test-harness clean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -41,6 +44,9 @@ bench:
 
 fuzz:
 	@FUZZ_SECONDS=$(SECONDS) $(H)/fuzz.sh $(or $(ARCH),x86_64) $(if $(filter command line,$(origin VARIANT)),$(VARIANT),debug)
+coverage:
+	@FUZZ_SECONDS=$(SECONDS) $(H)/coverage.sh $(or $(ARCH),x86_64)
+
 tree:
 	@$(H)/tree.sh
 
@@ -60,4 +66,4 @@ test-harness:
 	@$(H)/test-harness.sh
 
 clean:
-	rm -rf build/out build/run build/logs build/bench build/unpatched/out build/unpatched/run build/bisect/out-*
+	rm -rf build/out build/run build/logs build/bench build/coverage build/unpatched/out build/unpatched/run build/bisect/out-*

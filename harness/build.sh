@@ -13,6 +13,9 @@ set -euo pipefail
 load_arch "${1:-}"
 VARIANT=${2:-default}
 check_variant "$VARIANT"
+if [ "$VARIANT" = kcsan ] && [ "$HARCH" != x86_64 ] && [ "$HARCH" != arm64 ]; then
+	die "VARIANT=kcsan: KCSAN exists on x86_64 and arm64 only"
+fi
 case ${SCOPE:-all} in
 all | series) ;;
 *) die "unknown SCOPE '$SCOPE'; valid: all series" ;;
@@ -35,7 +38,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 kmake() {
 	# shellcheck disable=SC2086
 	make -C "$KTREE" O="$O" ARCH="$KARCH" CROSS_COMPILE="$CROSS" ${KMAKE_ARGS:-} \
-		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
+		"${GCOV_ARGS[@]}" CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "$@"
 }
 
 fragments() {
@@ -52,6 +55,11 @@ fragments() {
 		echo "$TOP/configs/debug.config"
 		[ "$KASAN" = yes ] && echo "$TOP/configs/kasan.config"
 		;;
+	kcsan)
+		echo "$TOP/configs/debug.config"
+		echo "$TOP/configs/kcsan.config"
+		;;
+	coverage) echo "$TOP/configs/coverage.config" ;;
 	notimens) echo "$TOP/configs/notimens.config" ;;
 	norealtime) echo "$TOP/configs/norealtime.config" ;;
 	esac
@@ -125,15 +133,26 @@ kbuild_wants() {
 	esac
 }
 
+# The coverage variant counts in the series' objects only: the rest of the
+# kernel runs at full speed, and the counts say what the tests reach.  Kbuild
+# takes GCOV_PROFILE_<name>.o per object name, in whatever directory.
+GCOV_ARGS=()
+if [ "$VARIANT" = coverage ]; then
+	# (lib/vdso is built into the vDSO, user code that gcov cannot count.)
+	while read -r f; do
+		f=${f##*/}
+		GCOV_ARGS+=("GCOV_PROFILE_${f%.c}.o=y")
+	done < <(series_sources | grep -v '^lib/vdso/')
+fi
+
 # series_targets: the objects the series changes that this config builds,
 # and the ARCH's kernel directory, whose vDSO takes lib/vdso.
 series_targets() {
 	local f
 	echo "arch/$KARCH/kernel/"
-	git -C "$KTREE" diff --name-only base HEAD -- '*.c' ':!tools/' ':!arch/' |
-		while read -r f; do
-			kbuild_wants "${f%.c}.o" && echo "${f%.c}.o"
-		done
+	series_sources | while read -r f; do
+		kbuild_wants "${f%.c}.o" && echo "${f%.c}.o"
+	done
 	return 0
 }
 

@@ -18,28 +18,20 @@ VARIANT=${2:-debug}
 check_variant "$VARIANT"
 is_booted "$HARCH" || die "$HARCH is build-only; booted ARCHes: $BOOTED_ARCHES"
 
-num() {
-	case "$2" in
-	'' | *[!0-9]*) die "$1=$2: not a number" ;;
-	esac
-}
 SEED=${SEED:-$(date +%s)}
 ITERATIONS=${ITERATIONS:-300}
 # Not bash's SECONDS, which counts the script's own time.
 STRESS=${FUZZ_SECONDS:-60}
-num SEED "$SEED"
-num ITERATIONS "$ITERATIONS"
-num SECONDS "$STRESS"
-[ -z "${JOBS:-}" ] || num JOBS "$JOBS"
+check_number SEED "$SEED"
+check_number ITERATIONS "$ITERATIONS"
+check_number SECONDS "$STRESS"
+[ -z "${JOBS:-}" ] || check_number JOBS "$JOBS"
 
 # shellcheck disable=SC2086
 need_pkgs $HOST_PKGS $PKGS ${CROSS:+gcc-${CROSS%-}}
 
 OUT=$BUILD/fuzz/$HARCH
-mkdir -p "$OUT"
-PROG=$OUT/timens-fuzz
-"${CROSS}gcc" -O2 -Wall -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -static -o "$PROG" "$TOP/fuzz/timens-fuzz.c" -lpthread -lrt ||
-	die "cannot build fuzz/timens-fuzz.c for $HARCH"
+build_fuzzer "$OUT"
 
 ARGS="--seed=$SEED --iterations=$ITERATIONS --seconds=$STRESS${JOBS:+ --jobs=$JOBS}"
 step "fuzzing $HARCH ($VARIANT): timens-fuzz $ARGS"

@@ -6,7 +6,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${HARNESS_BUILD:-$TOP/build}
 TREE=$BUILD/tree
 PATCHES=${HARNESS_PATCHES:-$TOP/patches}
-VARIANTS="default debug notimens norealtime"
+VARIANTS="default debug notimens norealtime coverage kcsan"
 BOOTED_ARCHES="x86_64 arm64 arm mips"
 BUILD_ONLY_ARCHES="riscv64 ppc64le s390x"
 
@@ -186,3 +186,26 @@ patch_notes() {
 }
 
 tree_base_version() { git -C "$TREE" config --get harness.base 2>/dev/null; }
+
+# build_fuzzer DIR: fuzz/timens-fuzz.c, static, for the loaded arch, as
+# DIR/timens-fuzz, whose path it leaves in PROG.
+build_fuzzer() {
+	mkdir -p "$1"
+	PROG=$1/timens-fuzz
+	"${CROSS}gcc" -O2 -Wall -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -static -o "$PROG" \
+		"$TOP/fuzz/timens-fuzz.c" -lpthread -lrt ||
+		die "cannot build fuzz/timens-fuzz.c for $HARCH"
+}
+
+# series_sources: the kernel's C files the series changes, outside tools/
+# and arch/ (the vDSO's lib/vdso is among them).
+series_sources() {
+	git -C "$KTREE" diff --name-only base HEAD -- '*.c' ':!tools/' ':!arch/'
+}
+
+# check_number NAME VALUE: VALUE is a decimal number, or NAME is refused.
+check_number() {
+	case "$2" in
+	'' | *[!0-9]*) die "$1=$2: not a number" ;;
+	esac
+}

@@ -149,7 +149,8 @@ guest_test_jobs() {
 	# They drive the host's CRIU, util-linux and python3 over 9p: clients of
 	# the kernel paths that the kselftests and make fuzz drive on the debug
 	# kernel too, where under TCG they would cost minutes of CI's budget.
-	[ "$VARIANT" != debug ] || return 0
+	# make coverage counts what the kselftests and the fuzzer reach.
+	case $VARIANT in debug | kcsan | coverage) return 0 ;; esac
 	printf 'env\tGUEST_BIN=%s\ncd\t/\n' "$GUEST_BIN"
 	while IFS=$'\t' read -r name secs script; do
 		[ -n "$name" ] || continue
@@ -308,6 +309,8 @@ check)
 			timens_jobs timens-compat32 "$O/kselftest/timens-compat32"
 		fi
 		guest_test_jobs
+		# make coverage's snapshots and fuzzer, after the kselftests
+		[ -z "${EXTRA_JOBS:-}" ] || cat "$EXTRA_JOBS"
 	} >>"$RUN/jobs"
 	pack
 	step "booting $HARCH ($VARIANT) for the tests; console: ${RUN#"$TOP"/}/console.log"
